@@ -1,0 +1,296 @@
+"""What reference experiments import: the contract between a paper's `experiment.py` and mlcollage.
+
+An experiment file defines
+
+* ``Config``  a frozen dataclass; defaults are the paper's setup, ``Config.quick()`` a variant
+  that runs in seconds and under which the claims still hold;
+* ``run(config, ctx) -> dict``  numbers, strings, bools, lists, dicts (string keys) and numpy
+  arrays only; every random draw from ``ctx``; the device from ``ctx.device``;
+* ``panels(result) -> list[Panel]``  2-4 panels, each drawing on a matplotlib ``Axes`` it is given;
+* ``claims(result) -> list[Claim]``  the paper's headline statements, each decided by numbers.
+
+``panels`` and ``claims`` receive the result *as stored in the cache* (see :func:`roundtrip`):
+arrays come back as numpy arrays, tuples as lists, and dict keys are strings.
+
+torch is imported lazily so that importing this module (and the CLI) stays fast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import logging
+import math
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Claim",
+    "Context",
+    "ContractError",
+    "Panel",
+    "decode_result",
+    "encode_result",
+    "load_experiment",
+    "roundtrip",
+    "validate_result",
+]
+
+
+class ContractError(Exception):
+    """An experiment file does not follow the contract; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One machine-checked statement of the paper, decided by the numbers in ``evidence``."""
+
+    statement: str
+    holds: bool
+    evidence: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "holds", bool(self.holds))
+        object.__setattr__(
+            self, "evidence", {str(k): _number(v) for k, v in dict(self.evidence).items()}
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"statement": self.statement, "holds": self.holds, "evidence": dict(self.evidence)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Claim:
+        return cls(data["statement"], data["holds"], data.get("evidence", {}))
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool | np.bool_):
+        return float(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One figure panel of the slide: ``draw(ax)`` draws on the ``Axes`` it is given.
+
+    ``draw`` must not create figures or touch pyplot state. ``title`` is drawn above the axes by
+    the slide renderer (keep it short); ``caption`` is optional alt text for the page.
+    """
+
+    title: str
+    draw: Callable[[Any], None]
+    caption: str = ""
+
+
+@dataclass
+class Context:
+    """What ``run(config, ctx)`` gets: seeds, device, logger and a progress callback.
+
+    The runner has already called ``torch.manual_seed(seed)`` and ``torch.set_num_threads(1)``
+    in the worker process, so ``nn.Module`` default initialisation is seeded too.
+    """
+
+    seed: int = 0
+    device: Any = "cpu"
+    mode: str = "full"
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("mlcollage.experiment"))
+    on_progress: Callable[[int, int], None] | None = None
+
+    @property
+    def quick(self) -> bool:
+        return self.mode == "quick"
+
+    def generator(self, offset: int = 0, device: Any = None) -> Any:
+        """A ``torch.Generator`` seeded with ``seed + offset`` (on ``device``, default CPU)."""
+        import torch
+
+        g = torch.Generator(device=device or "cpu")
+        g.manual_seed(self.seed + offset)
+        return g
+
+    def rng(self, offset: int = 0) -> np.random.Generator:
+        """A ``numpy.random.Generator`` seeded with ``seed + offset``."""
+        return np.random.default_rng(self.seed + offset)
+
+    def progress(self, done: int, total: int) -> None:
+        """Report progress; cheap enough to call every step."""
+        if self.on_progress is not None:
+            self.on_progress(int(done), int(total))
+
+
+# ---------------------------------------------------------------------------------------------
+# result encoding: JSON-able tree + named arrays (what the cache stores)
+
+ARRAY_MARK = "__array__"
+
+
+def encode_result(result: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Split a result into a JSON-able tree and the numpy arrays it references by name."""
+    arrays: dict[str, np.ndarray] = {}
+
+    def enc(value: Any, path: str) -> Any:
+        if isinstance(value, Mapping):
+            return {str(k): enc(v, f"{path}/{k}" if path else str(k)) for k, v in value.items()}
+        if _is_tensor(value):
+            value = value.detach().cpu().numpy()
+        if isinstance(value, np.ndarray):
+            name = path or "value"
+            arrays[name] = np.ascontiguousarray(value)
+            return {ARRAY_MARK: name}
+        if isinstance(value, list | tuple):
+            return [enc(v, f"{path}/{i}") for i, v in enumerate(value)]
+        if isinstance(value, bool | np.bool_):
+            return bool(value)
+        if isinstance(value, int | np.integer):
+            return int(value)
+        if isinstance(value, float | np.floating):
+            return float(value)
+        if value is None or isinstance(value, str):
+            return value
+        raise TypeError(f"{path or 'result'}: unsupported type {type(value).__name__}")
+
+    return enc(result, ""), arrays
+
+
+def decode_result(tree: Any, arrays: Mapping[str, np.ndarray]) -> Any:
+    """Inverse of :func:`encode_result`."""
+    if isinstance(tree, dict):
+        if set(tree) == {ARRAY_MARK}:
+            return np.asarray(arrays[tree[ARRAY_MARK]])
+        return {k: decode_result(v, arrays) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [decode_result(v, arrays) for v in tree]
+    return tree
+
+
+def roundtrip(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The result as ``panels``/``claims`` will see it after the cache stored and reloaded it."""
+    tree, arrays = encode_result(result)
+    return decode_result(tree, {k: v.copy() for k, v in arrays.items()})
+
+
+def _is_tensor(value: Any) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
+
+
+def validate_result(result: Any, where: str) -> None:
+    """Raise ContractError unless ``result`` is a dict of finite numbers, lists, arrays."""
+    if not isinstance(result, Mapping):
+        raise ContractError(f"{where}: run() returned {type(result).__name__}; expected a dict")
+    try:
+        tree, arrays = encode_result(result)
+    except TypeError as exc:
+        raise ContractError(f"{where}: run() result {exc}; expected numbers, lists, arrays") from None
+    bad = _non_finite(tree, "")
+    for name, arr in arrays.items():
+        if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+            bad.append(name)
+    if bad:
+        raise ContractError(
+            f"{where}: run() returned non-finite numbers in {', '.join(sorted(bad)[:5])}; "
+            "expected finite values"
+        )
+
+
+def _non_finite(tree: Any, path: str) -> list[str]:
+    if isinstance(tree, float):
+        return [] if math.isfinite(tree) else [path or "result"]
+    if isinstance(tree, dict):
+        return [p for k, v in tree.items() for p in _non_finite(v, f"{path}/{k}" if path else k)]
+    if isinstance(tree, list):
+        return [p for i, v in enumerate(tree) for p in _non_finite(v, f"{path}/{i}")]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------
+# loading an experiment file
+
+
+def load_experiment(path: str | Path) -> Any:
+    """Import ``experiment.py`` as a fresh module and check it follows the contract."""
+    path = Path(path)
+    name = "mlcollage_exp_" + "_".join(path.parent.parts[-2:]).replace("-", "_").replace(".", "_")
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ContractError(f"{path}: cannot import; expected a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.parent))  # experiments may import sibling modules
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # noqa: BLE001 - any import failure is the file's fault
+        raise ContractError(f"{path}: import failed: {type(exc).__name__}: {exc}") from exc
+    finally:
+        sys.path.remove(str(path.parent))
+    check_module(module, path)
+    return module
+
+
+def check_module(module: Any, path: Path) -> None:
+    cfg = getattr(module, "Config", None)
+    if cfg is None or not dataclasses.is_dataclass(cfg):
+        raise ContractError(f"{path}: no `Config` dataclass; expected `@dataclass(frozen=True) class Config`")
+    if not cfg.__dataclass_params__.frozen:
+        raise ContractError(f"{path}: `Config` is not frozen; expected `@dataclass(frozen=True)`")
+    if not callable(getattr(cfg, "quick", None)):
+        raise ContractError(f"{path}: `Config.quick()` is missing; expected a classmethod")
+    for fn in ("run", "panels", "claims"):
+        if not callable(getattr(module, fn, None)):
+            raise ContractError(f"{path}: no `{fn}()` function; expected the experiment contract")
+
+
+def check_claims(claims: Any, where: str) -> list[Claim]:
+    if not isinstance(claims, list | tuple) or not all(isinstance(c, Claim) for c in claims):
+        raise ContractError(f"{where}: claims() must return a list of Claim")
+    if not claims:
+        raise ContractError(f"{where}: claims() returned no claim; expected at least one")
+    return list(claims)
+
+
+def check_panels(panels: Any, where: str) -> list[Panel]:
+    if not isinstance(panels, list | tuple) or not all(isinstance(p, Panel) for p in panels):
+        raise ContractError(f"{where}: panels() must return a list of Panel")
+    if not 1 <= len(panels) <= 4:
+        raise ContractError(f"{where}: panels() returned {len(panels)} panels; expected 1 to 4")
+    return list(panels)
+
+
+# ---------------------------------------------------------------------------------------------
+# running one experiment in this process (what a worker does)
+
+
+def default_device() -> str:
+    """CUDA when present, else CPU."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def run_experiment(
+    module: Any,
+    config: Any,
+    *,
+    seed: int = 0,
+    mode: str = "full",
+    device: Any = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    where: str = "experiment",
+) -> dict[str, Any]:
+    """Seed, pin to one thread, run, and validate the result (raises ContractError)."""
+    import torch
+
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+    ctx = Context(seed=seed, device=torch.device(device or default_device()), mode=mode,
+                  on_progress=on_progress)
+    result = module.run(config, ctx)
+    validate_result(result, where)
+    return dict(result)
