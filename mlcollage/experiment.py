@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "CMAP",
+    "PALETTE",
     "Claim",
     "Context",
     "ContractError",
@@ -40,6 +42,21 @@ __all__ = [
     "roundtrip",
     "validate_result",
 ]
+
+
+#: The house palette for panels: name -> colour. Slides use one style for every paper, so panels
+#: take their colours from here (``PALETTE["blue"]``) instead of matplotlib's defaults.
+PALETTE = {
+    "blue": "#2563a8",
+    "orange": "#d9730d",
+    "green": "#2f8f5b",
+    "red": "#c0392b",
+    "purple": "#7b4fa0",
+    "gray": "#6b7280",
+    "ink": "#1f2933",
+}
+#: Sequential colormap for heatmaps.
+CMAP = "viridis"
 
 
 class ContractError(Exception):
