@@ -205,7 +205,9 @@ def validate_result(result: Any, where: str) -> None:
     try:
         tree, arrays = encode_result(result)
     except TypeError as exc:
-        raise ContractError(f"{where}: run() result {exc}; expected numbers, lists, arrays") from None
+        raise ContractError(
+            f"{where}: run() result {exc}; expected numbers, lists, arrays"
+        ) from None
     bad = _non_finite(tree, "")
     for name, arr in arrays.items():
         if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
@@ -253,7 +255,9 @@ def load_experiment(path: str | Path) -> Any:
 def check_module(module: Any, path: Path) -> None:
     cfg = getattr(module, "Config", None)
     if cfg is None or not dataclasses.is_dataclass(cfg):
-        raise ContractError(f"{path}: no `Config` dataclass; expected `@dataclass(frozen=True) class Config`")
+        raise ContractError(
+            f"{path}: no `Config` dataclass; expected `@dataclass(frozen=True) class Config`"
+        )
     if not cfg.__dataclass_params__.frozen:
         raise ContractError(f"{path}: `Config` is not frozen; expected `@dataclass(frozen=True)`")
     if not callable(getattr(cfg, "quick", None)):
@@ -306,8 +310,12 @@ def run_experiment(
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     np.random.seed(seed % 2**32)
-    ctx = Context(seed=seed, device=torch.device(device or default_device()), mode=mode,
-                  on_progress=on_progress)
+    ctx = Context(
+        seed=seed,
+        device=torch.device(device or default_device()),
+        mode=mode,
+        on_progress=on_progress,
+    )
     result = module.run(config, ctx)
     validate_result(result, where)
     return dict(result)

@@ -1,0 +1,216 @@
+"""CLI: verbs and flags -> one options object; exit codes 0 ok, 1 build failed, 2 bad input.
+
+Only the standard library is imported at module level so that `mlcollage --help` stays fast;
+each verb imports what it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything a verb needs, resolved from the flags."""
+
+    project: Path = Path(".")
+    """Project root holding site_src/, templates/, figures/."""
+    out: Path | None = None
+    """Output folder (default: <project>/_site)."""
+    quick: bool = False
+    """Run experiments in quick mode; results kept apart from full ones."""
+    only: tuple[str, ...] = ()
+    """Run (and draw) only these paper slugs; the others use their frozen results."""
+    force: bool = False
+    """Re-run experiments even when their frozen result is current."""
+    jobs: int = 0
+    """Worker processes (0: one per core)."""
+    keep_going: bool = False
+    """Publish even when an experiment failed (shown as failed, last good result marked stale)."""
+    strict: bool = False
+    """A claim that does not hold, or a warning, fails the build."""
+    timeout: float = 600.0
+    """Seconds per experiment unless its front matter says otherwise."""
+    drafts: bool = False
+    """Include drafts."""
+    no_run: bool = False
+    """Never run experiments: publish frozen results, fail on stale ones (CI publishing)."""
+    base_url: str = ""
+    """Override site.yaml's base_url (e.g. for a GitHub Pages sub-path)."""
+    executor: str = "local"
+    """Where experiments run: 'local' (process pool)."""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def src(self) -> Path:
+        return self.project / "site_src"
+
+    @property
+    def templates(self) -> Path:
+        return self.project / "templates"
+
+    @property
+    def figures(self) -> Path:
+        return self.project / "figures"
+
+    @property
+    def out_dir(self) -> Path:
+        return self.out if self.out is not None else self.project / "_site"
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-C",
+        "--project",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="project root with site_src/, templates/, figures/ (default: .)",
+    )
+    p.add_argument("--drafts", action="store_true", help="include entries marked draft: true")
+
+
+def _build_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: _site)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="run experiments in quick mode (kept apart from full results)",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="SLUG",
+        help="run only this paper's experiment (repeatable); others use frozen results",
+    )
+    p.add_argument("--force", action="store_true", help="re-run experiments even if current")
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="parallel experiment processes (default: number of cores)",
+    )
+    p.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="publish even if an experiment fails (shown as failed on the page)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail the build when a claim is not reproduced or on any warning",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="time limit per experiment run (default: 600)",
+    )
+    p.add_argument(
+        "--no-run",
+        action="store_true",
+        help="never run experiments; fail if a frozen result is stale",
+    )
+    p.add_argument(
+        "--base-url",
+        default="",
+        metavar="URL",
+        help="override site.yaml base_url (feed, sitemap, OpenGraph)",
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mlcollage",
+        description="Build a monthly digest of visual paper summaries whose figures come from "
+        "reference experiments that ran.",
+        epilog="Exit codes: 0 ok, 1 build failed (an experiment or, with --strict, a claim), "
+        "2 bad input or usage.",
+    )
+    sub = p.add_subparsers(dest="verb", metavar="COMMAND")
+    b = sub.add_parser(
+        "build",
+        help="run stale experiments, draw slides, render the site",
+        description="Load and validate site_src/, run the experiments whose frozen "
+        "result is stale, draw the slides, render _site/ atomically.",
+    )
+    _common(b)
+    _build_flags(b)
+    c = sub.add_parser(
+        "check",
+        help="validate site_src/ and experiment contracts; run nothing",
+        description="Validate every entry and experiment contract without running "
+        "anything. Exit 2 on bad input.",
+    )
+    _common(c)
+    c.add_argument("--strict", action="store_true", help="warnings fail the check (exit 1)")
+    k = sub.add_parser(
+        "clean",
+        help="remove the built site and quick-mode results",
+        description="Remove _site/ (or --out) and figures/.quick/. Frozen full "
+        "results in figures/ are kept: they are committed.",
+    )
+    _common(k)
+    k.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: _site)")
+    return p
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    jobs = getattr(args, "jobs", 0) or 0
+    if jobs < 0:
+        raise SystemExit(_usage(f"--jobs must be >= 0, got {jobs}"))
+    timeout = getattr(args, "timeout", 600.0)
+    if timeout <= 0:
+        raise SystemExit(_usage(f"--timeout must be > 0, got {timeout}"))
+    return Options(
+        project=args.project,
+        out=getattr(args, "out", None),
+        quick=getattr(args, "quick", False),
+        only=tuple(getattr(args, "only", ()) or ()),
+        force=getattr(args, "force", False),
+        jobs=jobs or (os.cpu_count() or 1),
+        keep_going=getattr(args, "keep_going", False),
+        strict=getattr(args, "strict", False),
+        timeout=timeout,
+        drafts=args.drafts,
+        no_run=getattr(args, "no_run", False),
+        base_url=getattr(args, "base_url", ""),
+    )
+
+
+def _usage(message: str) -> int:
+    print(f"mlcollage: error: {message}", file=sys.stderr)
+    return EXIT_INPUT
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    if args.verb is None:
+        p.print_help()
+        return EXIT_INPUT
+    try:
+        opts = options_from(args)
+    except SystemExit as exc:
+        return int(exc.code or EXIT_INPUT)
+    from . import commands
+
+    return getattr(commands, args.verb)(opts)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,417 @@
+"""Load `site_src/` into a `Site`, validating everything and collecting every problem at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .frontmatter import Document, did_you_mean, parse_yaml, split_front_matter
+from .model import Digest, ExperimentSpec, InputError, Paper, Problem, Site, SiteConfig
+
+MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TAG_RE = SLUG_RE
+PAPERS_MARKER = "<!-- papers -->"
+
+# field -> (type check, what is expected, required)
+Spec = dict[str, tuple[Callable[[Any], bool], str, bool]]
+
+
+def _is_str(v: Any) -> bool:
+    return isinstance(v, str) and v.strip() != ""
+
+
+def _is_str_list(v: Any) -> bool:
+    return isinstance(v, list) and all(_is_str(x) for x in v)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_bool(v: Any) -> bool:
+    return isinstance(v, bool)
+
+
+def _is_map(v: Any) -> bool:
+    return isinstance(v, dict)
+
+
+def _is_date(v: Any) -> bool:
+    if isinstance(v, dt.date):
+        return True
+    try:
+        dt.date.fromisoformat(str(v))
+    except ValueError:
+        return False
+    return True
+
+
+SITE_FIELDS: Spec = {
+    "title": (_is_str, "a string", True),
+    "author": (_is_str, "a string", True),
+    "description": (_is_str, "a string", True),
+    "base_url": (_is_str, "an absolute http(s) URL", True),
+    "language": (_is_str, "a language tag such as 'en'", False),
+    "series": (_is_str, "a string such as 'ML-Collage'", False),
+}
+DIGEST_FIELDS: Spec = {
+    "title": (_is_str, "a string", True),
+    "date": (_is_date, "a date YYYY-MM-DD", True),
+    "description": (_is_str, "a string", False),
+    "draft": (_is_bool, "true or false", False),
+    "papers": (_is_str_list, "a list of paper folder names, in order", False),
+}
+PAPER_FIELDS: Spec = {
+    "title": (_is_str, "a string", True),
+    "authors": (lambda v: _is_str_list(v) and len(v) > 0, "a non-empty list of names", True),
+    "year": (lambda v: _is_int(v) and 1900 <= v <= 2100, "a year such as 2019", True),
+    "venue": (_is_str, "a string such as 'ICML'", False),
+    "links": (_is_map, "a mapping such as {paper: https://...}", False),
+    "tags": (_is_str_list, "a list of tags", False),
+    "takeaways": (
+        lambda v: _is_str_list(v) and 1 <= len(v) <= 4,
+        "a list of 1-4 short lines",
+        False,
+    ),
+    "arxiv": (lambda v: isinstance(v, str | float), "an arXiv id such as '1806.08734'", False),
+    "draft": (_is_bool, "true or false", False),
+    "number": (
+        lambda v: _is_int(v) and v > 0,
+        "a positive integer (position in the series)",
+        False,
+    ),
+    "slug": (_is_str, "a slug of lowercase letters, digits and hyphens", False),
+    "experiment": (_is_map, "a mapping with config, seeds, timeout", False),
+}
+EXPERIMENT_FIELDS: Spec = {
+    "config": (_is_map, "a mapping of Config field overrides", False),
+    "seeds": (
+        lambda v: isinstance(v, list) and len(v) > 0 and all(_is_int(s) and s >= 0 for s in v),
+        "a non-empty list of non-negative integers",
+        False,
+    ),
+    "timeout": (
+        lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v > 0,
+        "a positive number of seconds",
+        False,
+    ),
+}
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, path: Path, line: int, message: str) -> None:
+        self.problems.append(Problem(path, line, message))
+
+    def check_fields(self, doc: Document, spec: Spec, prefix: tuple[str, ...] = ()) -> bool:
+        data = _get(doc.data, prefix)
+        ok = True
+        where = ".".join(prefix)
+        for key in data:
+            if key not in spec:
+                name = f"{where}.{key}" if where else str(key)
+                self.add(
+                    doc.path,
+                    doc.line(*prefix, str(key)),
+                    f"unknown field '{name}'; {did_you_mean(str(key), spec)}",
+                )
+                ok = False
+        for key, (check, expected, required) in spec.items():
+            name = f"{where}.{key}" if where else key
+            if key not in data:
+                if required:
+                    self.add(
+                        doc.path,
+                        doc.line(*prefix),
+                        f"missing required field '{name}'; expected {expected}",
+                    )
+                    ok = False
+            elif not check(data[key]):
+                self.add(
+                    doc.path,
+                    doc.line(*prefix, key),
+                    f"field '{name}' is {_show(data[key])}; expected {expected}",
+                )
+                ok = False
+        return ok
+
+
+def _get(data: dict, prefix: tuple[str, ...]) -> dict:
+    for key in prefix:
+        data = data[key]
+    return data
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    kind = {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "a boolean",
+        list: "a list",
+        dict: "a mapping",
+        type(None): "empty",
+    }.get(type(value), type(value).__name__)
+    return kind if value is None else f"{kind} ({text})"
+
+
+def link_ok(url: str) -> bool:
+    """http(s) URLs and relative paths only: no javascript:, data:, file: ..."""
+    if not isinstance(url, str) or not url.strip() or any(c in url for c in "\n\r\t"):
+        return False
+    parts = urlsplit(url.strip())
+    if parts.scheme:
+        return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return not url.strip().startswith("//")
+
+
+def load_site(root: Path, include_drafts: bool = False) -> Site:
+    """Read and validate `root` (a `site_src/` folder); raise InputError listing every problem."""
+    root = Path(root)
+    col = _Collector()
+    config = _load_config(root, col)
+    digests: list[Digest] = []
+    if root.is_dir():
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+            if folder.name.startswith((".", "_")):
+                continue
+            digest = _load_digest(folder, col, include_drafts)
+            if digest is not None and (include_drafts or not digest.draft):
+                digests.append(digest)
+    _check_unique_slugs(digests, col)
+    if col.problems or config is None:
+        raise InputError(col.problems)
+    digests.sort(key=lambda d: d.month, reverse=True)
+    return Site(root=root, config=config, digests=tuple(digests))
+
+
+def _load_config(root: Path, col: _Collector) -> SiteConfig | None:
+    path = root / "site.yaml"
+    if not path.is_file():
+        col.add(
+            path, 1, "site.yaml not found; expected the site's title, author, description, base_url"
+        )
+        return None
+    doc = _read_yaml(path, path.read_text(encoding="utf-8"), 1, col)
+    if doc is None or not col.check_fields(doc, SITE_FIELDS):
+        return None
+    base = doc.data["base_url"]
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        col.add(
+            path,
+            doc.line("base_url"),
+            f"field 'base_url' is {base!r}; expected an absolute http(s) URL",
+        )
+        return None
+    return SiteConfig(
+        **{k: str(v).strip() for k, v in doc.data.items()} | {"base_url": base.rstrip("/") + "/"}
+    )
+
+
+def _read_yaml(path: Path, text: str, first: int, col: _Collector) -> Document | None:
+    doc, message, line = parse_yaml(path, text, first)
+    if doc is None:
+        col.add(path, line, message or "invalid YAML")
+    return doc
+
+
+def _read_markdown(path: Path, col: _Collector) -> tuple[Document, str, int] | None:
+    text = path.read_text(encoding="utf-8")
+    split = split_front_matter(text)
+    if split is None:
+        col.add(
+            path,
+            1,
+            "no front matter; expected the file to start with a '---' line, "
+            "YAML fields, and a closing '---' line",
+        )
+        return None
+    fm, first, body, body_line = split
+    doc = _read_yaml(path, fm, first, col)
+    return (doc, body, body_line) if doc is not None else None
+
+
+def _load_digest(folder: Path, col: _Collector, include_drafts: bool) -> Digest | None:
+    month = folder.name
+    m = MONTH_RE.match(month)
+    if not m:
+        col.add(
+            folder, 1, f"month folder '{month}' is not a month; expected YYYY-MM such as 2021-02"
+        )
+        return None
+    index = folder / "index.md"
+    if not index.is_file():
+        col.add(
+            index,
+            1,
+            "digest index.md not found; expected front matter (title, date) and the digest's intro",
+        )
+        return None
+    read = _read_markdown(index, col)
+    if read is None:
+        return None
+    doc, body, _ = read
+    if not col.check_fields(doc, DIGEST_FIELDS):
+        return None
+    intro, _, outro = body.partition(PAPERS_MARKER)
+    papers = []
+    for sub in sorted(
+        p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+    ):
+        paper = _load_paper(sub, month, col)
+        if paper is not None and (include_drafts or not paper.draft):
+            papers.append(paper)
+    papers = _order(papers, doc, col)
+    date = doc.data["date"]
+    return Digest(
+        month=month,
+        source=index,
+        title=doc.data["title"].strip(),
+        date=date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date)),
+        intro_md=intro.strip(),
+        outro_md=outro.strip(),
+        papers=tuple(papers),
+        description=str(doc.data.get("description", "")).strip(),
+        draft=bool(doc.data.get("draft", False)),
+    )
+
+
+def _order(papers: list[Paper], doc: Document, col: _Collector) -> list[Paper]:
+    order = doc.data.get("papers")
+    if order is None:
+        return papers
+    by_folder = {p.folder.name: p for p in papers}
+    out = []
+    for i, name in enumerate(order):
+        if name in by_folder:
+            out.append(by_folder.pop(name))
+        elif not (doc.path.parent / name).is_dir():
+            col.add(
+                doc.path,
+                doc.line("papers", str(i)),
+                f"papers lists '{name}', which is not a folder here; "
+                f"{did_you_mean(name, [p.folder.name for p in papers])}",
+            )
+    return out + sorted(by_folder.values(), key=lambda p: p.folder.name)
+
+
+def _load_paper(folder: Path, month: str, col: _Collector) -> Paper | None:
+    index = folder / "index.md"
+    if not index.is_file():
+        col.add(index, 1, "paper index.md not found; expected front matter and a summary")
+        return None
+    read = _read_markdown(index, col)
+    if read is None:
+        return None
+    doc, body, _ = read
+    ok = col.check_fields(doc, PAPER_FIELDS)
+    data = doc.data
+    slug = data.get("slug", folder.name) if isinstance(data.get("slug", ""), str) else folder.name
+    if not SLUG_RE.match(slug):
+        line = doc.line("slug") if "slug" in data else 1
+        escape = "/" in slug or "\\" in slug or ".." in slug
+        col.add(
+            index,
+            line,
+            f"slug '{slug}' {'would escape the output folder' if escape else 'is not valid'}; "
+            "expected lowercase letters, digits and hyphens",
+        )
+        ok = False
+    links = _links(doc, col) if isinstance(data.get("links"), dict) else ()
+    for i, tag in enumerate(data.get("tags") or []):
+        if isinstance(tag, str) and not TAG_RE.match(tag):
+            col.add(
+                index,
+                doc.line("tags", str(i)),
+                f"tag '{tag}' is not valid; expected lowercase letters, digits and hyphens",
+            )
+            ok = False
+    experiment = _experiment(folder, doc, col)
+    if not ok or links is None or experiment is False:
+        return None
+    return Paper(
+        slug=slug,
+        month=month,
+        source=index,
+        title=" ".join(data["title"].split()),
+        authors=tuple(a.strip() for a in data["authors"]),
+        year=data["year"],
+        summary_md=body.strip(),
+        venue=str(data.get("venue", "")).strip(),
+        links=links,
+        tags=tuple(data.get("tags") or ()),
+        takeaways=tuple(t.strip() for t in data.get("takeaways") or ()),
+        arxiv=str(data.get("arxiv", "")),
+        draft=bool(data.get("draft", False)),
+        number=data.get("number"),
+        experiment=experiment or None,
+    )
+
+
+def _links(doc: Document, col: _Collector) -> tuple[tuple[str, str], ...] | None:
+    out = []
+    for name, url in doc.data["links"].items():
+        if not link_ok(url):
+            col.add(
+                doc.path,
+                doc.line("links", str(name)),
+                f"link '{name}' is {url!r}; expected an http(s) URL or a relative path",
+            )
+            return None
+        out.append((str(name), url.strip()))
+    return tuple(out)
+
+
+def _experiment(folder: Path, doc: Document, col: _Collector) -> ExperimentSpec | None | bool:
+    """The experiment spec, None when the paper has none, False on an input error."""
+    script = folder / "experiment.py"
+    section = doc.data.get("experiment")
+    if isinstance(section, dict):
+        if not col.check_fields(doc, EXPERIMENT_FIELDS, ("experiment",)):
+            return False
+        if not script.is_file():
+            col.add(
+                doc.path,
+                doc.line("experiment"),
+                f"field 'experiment' is set but {script.name} is missing; expected {script}",
+            )
+            return False
+    elif section is not None:
+        return False  # reported by check_fields
+    if not script.is_file():
+        return None
+    section = section or {}
+    lines = {str(k): doc.line("experiment", "config", str(k)) for k in section.get("config") or {}}
+    return ExperimentSpec(
+        path=script,
+        config=dict(section.get("config") or {}),
+        seeds=tuple(section.get("seeds") or (0,)),
+        timeout=section.get("timeout"),
+        config_lines=lines,
+    )
+
+
+def _check_unique_slugs(digests: list[Digest], col: _Collector) -> None:
+    seen: dict[str, Paper] = {}
+    for digest in sorted(digests, key=lambda d: d.month):
+        for paper in digest.papers:
+            if paper.slug in seen:
+                col.add(
+                    paper.source,
+                    1,
+                    f"duplicate slug '{paper.slug}' (also used by "
+                    f"{seen[paper.slug].source}); expected unique paper slugs",
+                )
+            else:
+                seen[paper.slug] = paper

@@ -1,0 +1,102 @@
+"""YAML documents and Markdown front matter, with the line of every key for error messages."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+FENCE = "---"
+
+
+@dataclass
+class Document:
+    """A parsed YAML mapping that can say on which line each key sits (computed on demand)."""
+
+    path: Path
+    text: str
+    first_line: int  # file line of the YAML text's first line
+    data: dict[str, Any]
+    problems: list[Any] = field(default_factory=list)
+    _lines: dict[tuple[str, ...], int] | None = None
+
+    def line(self, *keys: str) -> int:
+        """File line of the key path ``keys`` (or of its nearest existing parent)."""
+        if self._lines is None:
+            self._lines = _key_lines(self.text, self.first_line)
+        while keys:
+            if keys in self._lines:
+                return self._lines[keys]
+            keys = keys[:-1]
+        return max(self.first_line - 1, 1)
+
+
+def parse_yaml(
+    path: Path, text: str, first_line: int = 1
+) -> tuple[Document | None, str | None, int]:
+    """Parse a YAML mapping; on failure return (None, message, line)."""
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        # the context mark is where the broken construct starts (an unclosed bracket or quote);
+        # the problem mark is often the end of the text
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        line = first_line + (mark.line if mark else 0)
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if getattr(exc, "context", None):
+            what = f"{what} ({exc.context})"
+        return None, f"invalid YAML: {what}; expected a YAML mapping of `field: value` lines", line
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        kind = type(data).__name__
+        return None, f"YAML is a {kind}; expected a mapping of `field: value` lines", first_line
+    return Document(path, text, first_line, data), None, 0
+
+
+def split_front_matter(text: str) -> tuple[str, int, str, int] | None:
+    """Split ``---\\nYAML\\n---\\nbody``: (yaml, yaml's first line, body, body's first line)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != FENCE:
+        return None
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() == FENCE:
+            return "".join(lines[1:i]), 2, "".join(lines[i + 1 :]), i + 2
+    return None
+
+
+def _key_lines(text: str, first_line: int) -> dict[tuple[str, ...], int]:
+    out: dict[tuple[str, ...], int] = {}
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return out
+
+    def walk(node: Any, prefix: tuple[str, ...]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                path = prefix + (str(key.value),)
+                out.setdefault(path, first_line + key.start_mark.line)
+                walk(value, path)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                path = prefix + (str(i),)
+                out.setdefault(path, first_line + item.start_mark.line)
+                walk(item, path)
+
+    walk(node, ())
+    return out
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """`; did you mean 'x'?` when a close match exists, else the list of valid names."""
+    choices = sorted(choices)
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "expected one of: " + ", ".join(choices)

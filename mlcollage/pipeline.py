@@ -1,0 +1,99 @@
+"""The build: load -> run -> draw -> render -> publish. Each step is its own module."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+from .cli import Options
+from .content import load_site
+from .model import InputError, Problem, Site
+from .publish import check_output, publish
+from .render import ASSET_DIR, RenderInput, render_pages
+
+
+class BuildFailed(Exception):
+    """An experiment failed, or (with --strict) a claim did not hold."""
+
+
+def load(opts: Options) -> Site:
+    """Load and validate; apply command-line overrides of site.yaml."""
+    site = load_site(opts.src, include_drafts=opts.drafts)
+    if opts.base_url:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(opts.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InputError(
+                [
+                    Problem(
+                        Path("--base-url"),
+                        0,
+                        f"{opts.base_url!r} is not an absolute http(s) URL; "
+                        "expected e.g. https://user.github.io/repo/",
+                    )
+                ]
+            )
+        config = dataclasses.replace(site.config, base_url=opts.base_url.rstrip("/") + "/")
+        site = dataclasses.replace(site, config=config)
+    for only in opts.only:
+        if only not in {p.slug for p in site.papers}:
+            raise InputError(
+                [
+                    Problem(
+                        Path("--only"),
+                        0,
+                        f"no paper with slug {only!r}; expected "
+                        "one of: " + ", ".join(p.slug for p in site.papers),
+                    )
+                ]
+            )
+    return site
+
+
+def static_copies(template_dir: Path) -> dict[str, Path]:
+    assets = template_dir / ASSET_DIR
+    if not assets.is_dir():
+        return {}
+    return {
+        f"{ASSET_DIR}/{p.relative_to(assets).as_posix()}": p
+        for p in sorted(assets.rglob("*"))
+        if p.is_file()
+    }
+
+
+BUNDLE_SKIP = {"index.md", "experiment.py"}
+
+
+def bundle_copies(site: Site) -> dict[str, Path]:
+    """Files that sit beside a paper's index.md (page-bundle resources) are published with it."""
+    out = {}
+    for paper in site.papers:
+        for f in sorted(paper.folder.rglob("*")):
+            rel = f.relative_to(paper.folder)
+            if (
+                f.is_file()
+                and f.name not in BUNDLE_SKIP
+                and f.suffix != ".py"
+                and not any(part.startswith((".", "_")) for part in rel.parts)
+            ):
+                out[f"{paper.url}{rel.as_posix()}"] = f
+    return out
+
+
+def build_site(opts: Options) -> None:
+    """Build the site into ``opts.out_dir``; the previous site stays unless everything succeeded."""
+    site = load(opts)
+    check_output(opts.out_dir)
+    extra = RenderInput()
+    files = render_pages(site, opts.templates, extra)
+    copies = static_copies(opts.templates) | bundle_copies(site)
+    publish(files, copies, opts.out_dir)
+    print(f"mlcollage: wrote {len(files) + len(copies)} files to {opts.out_dir}", file=sys.stderr)
+
+
+def check_site(opts: Options) -> list[str]:
+    """Validate everything without running or writing; return warnings."""
+    load(opts)
+    return []

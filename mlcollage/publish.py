@@ -1,0 +1,105 @@
+"""Write a rendered site into a temporary folder and swap it into place only when complete."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+MARKER = ".mlcollage-site"
+"""Written into every output folder: we only ever replace a folder that carries it (or is empty)."""
+
+
+class OutputError(Exception):
+    """The output folder cannot be replaced safely."""
+
+
+def check_output(out: Path) -> None:
+    """Refuse to replace a folder we did not create (e.g. `--out .` by mistake)."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder; expected a folder for the site")
+    if out.is_dir() and not (out / MARKER).exists() and any(out.iterdir()):
+        raise OutputError(
+            f"{out}: not empty and not made by mlcollage (no {MARKER}); "
+            "expected an empty folder or a previous build's output"
+        )
+
+
+def publish(files: Mapping[str, bytes], copies: Mapping[str, Path], out: Path) -> None:
+    """Write ``files`` and copy ``copies`` (relative path -> source file) into ``out`` atomically.
+
+    The new site is assembled beside ``out`` and renamed into place; on any error the
+    temporary folder is removed and ``out`` is left exactly as it was.
+    """
+    out = Path(out).absolute()
+    check_output(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        os.chmod(tmp, 0o755)
+        made: set[Path] = {tmp}
+        for rel, data in sorted(files.items()):
+            _write(tmp / rel, data, made)
+        for rel, src in sorted(copies.items()):
+            _copy(src, tmp / rel, made)
+        _write(tmp / MARKER, b"built by mlcollage; this folder is replaced by each build\n", made)
+        swap(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _mkdir(path: Path, made: set[Path]) -> None:
+    if path not in made:
+        path.mkdir(parents=True, exist_ok=True)
+        made.add(path)
+
+
+def _write(path: Path, data: bytes, made: set[Path]) -> None:
+    _mkdir(path.parent, made)
+    with open(path, "wb") as fh:
+        fh.write(data)
+
+
+def _copy(src: Path, dst: Path, made: set[Path]) -> None:
+    _mkdir(dst.parent, made)
+    try:
+        os.link(src, dst)  # figures/ files are replaced by rename, never rewritten in place
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def swap(new: Path, out: Path) -> None:
+    """Put ``new`` at ``out``; the previous ``out`` is removed only after the rename succeeded."""
+    if not out.exists():
+        os.rename(new, out)
+        return
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    if old.exists():
+        shutil.rmtree(old)
+    os.rename(out, old)
+    try:
+        os.rename(new, out)
+    except BaseException:
+        os.rename(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a file by temp file + rename, so readers see the old or the new bytes, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,251 @@
+"""Render a `Site` with Jinja2 into files: pages, feed, sitemap, robots, 404 (no disk writes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+
+from .markup import Markup, plain_text, shorten
+from .model import Digest, Outcome, Paper, Site
+
+ASSET_DIR = "assets"
+
+
+@dataclass(frozen=True)
+class PaperImages:
+    """Image files of a paper, by role, as paths relative to the paper's output folder."""
+
+    slide: str = ""
+    slide_vector: str = ""
+    card: str = ""
+    thumbs: tuple[tuple[int, str], ...] = ()  # (width, file)
+    width: int = 1920
+    height: int = 1080
+
+
+@dataclass
+class RenderInput:
+    """Everything `render_pages` needs besides the site: per-slug outcomes and images."""
+
+    outcomes: Mapping[str, Outcome] = field(default_factory=dict)
+    images: Mapping[str, PaperImages] = field(default_factory=dict)
+    digest_pdfs: Mapping[str, str] = field(default_factory=dict)  # month -> file name
+    extra_head: str = ""  # serve mode's live-reload script; never in a published build
+
+
+def environment(template_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir)),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["authors_short"] = authors_short
+    env.filters["isodate"] = lambda d: d.isoformat()
+    env.filters["longdate"] = lambda d: f"{d.strftime('%B')} {d.day}, {d.year}"
+    env.filters["number"] = format_number
+    return env
+
+
+def authors_short(authors: tuple[str, ...], limit: int = 3) -> str:
+    """'A, B and C', or 'A, B, C et al.' past ``limit``."""
+    if len(authors) > limit:
+        return ", ".join(authors[:limit]) + " et al."
+    if len(authors) <= 1:
+        return "".join(authors)
+    return ", ".join(authors[:-1]) + " and " + authors[-1]
+
+
+def format_number(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def series_numbers(site: Site) -> dict[str, tuple[int, int]]:
+    """slug -> (k, N): position in its year's series, and the year's count."""
+    by_year: dict[str, list[Paper]] = {}
+    for digest in sorted(site.digests, key=lambda d: d.month):
+        by_year.setdefault(digest.month[:4], []).extend(digest.papers)
+    out = {}
+    for papers in by_year.values():
+        for i, paper in enumerate(papers, start=1):
+            out[paper.slug] = (paper.number or i, len(papers))
+    return out
+
+
+class Renderer:
+    """Turns the model into `{relative path: bytes}`; pure apart from reading templates."""
+
+    def __init__(self, site: Site, template_dir: Path, extra: RenderInput | None = None):
+        self.site = site
+        self.env = environment(template_dir)
+        self.extra = extra or RenderInput()
+        self.md = Markup()
+        self.base = site.config.base_url
+        self.base_path = urlsplit(self.base).path or "/"
+        self.numbers = series_numbers(site)
+        self._html: dict[tuple[str, str], str] = {}
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def html(self, key: str, text: str) -> str:
+        if (key, text) not in self._html:
+            self._html[(key, text)] = self.md(text)
+        return self._html[(key, text)]
+
+    def paper_view(self, paper: Paper) -> dict[str, Any]:
+        summary = self.html("paper", paper.summary_md)
+        outcome = self.extra.outcomes.get(paper.slug)
+        images = self.extra.images.get(paper.slug, PaperImages())
+        k, n = self.numbers.get(paper.slug, (0, 0))
+        return {
+            "paper": paper,
+            "summary_html": summary,
+            "description": shorten(plain_text(summary), 200),
+            "outcome": outcome,
+            "images": images,
+            "series": (k, n),
+            "alt": slide_alt(paper, outcome),
+        }
+
+    def page(self, template: str, out: str, depth: int, **ctx: Any) -> tuple[str, bytes]:
+        root = "../" * depth
+        text = self.env.get_template(template).render(
+            site=self.site,
+            config=self.site.config,
+            root=root,
+            page_url=out.removesuffix("index.html"),
+            base_url=self.base,
+            extra_head=self.extra.extra_head,
+            **ctx,
+        )
+        return out, text.encode("utf-8")
+
+    # -- pages ---------------------------------------------------------------------------------
+
+    def render_all(self) -> dict[str, bytes]:
+        files: dict[str, bytes] = {}
+        digests = self.site.digests
+        files.update([self.home()])
+        for digest in digests:
+            files.update([self.digest_page(digest)])
+            for i, paper in enumerate(digest.papers):
+                prev = digest.papers[i - 1] if i > 0 else None
+                nxt = digest.papers[i + 1] if i + 1 < len(digest.papers) else None
+                files.update([self.paper_page(digest, paper, prev, nxt)])
+        tags = self.site.tags()
+        files.update([self.page("tags.html", "tags/index.html", 1, tags=tags, title="Tags")])
+        for tag, papers in tags.items():
+            views = [self.paper_view(p) for p in papers]
+            files.update(
+                [
+                    self.page(
+                        "tag.html",
+                        f"tags/{tag}/index.html",
+                        2,
+                        tag=tag,
+                        views=views,
+                        title=f"Tag: {tag}",
+                    )
+                ]
+            )
+        files.update(
+            [self.page("404.html", "404.html", 0, title="Page not found", abs_root=self.base_path)]
+        )
+        files["feed.xml"] = self.feed()
+        files["sitemap.xml"] = self.sitemap(files)
+        files["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {self.base}sitemap.xml\n".encode()
+        return files
+
+    def home(self) -> tuple[str, bytes]:
+        digests = [
+            (d, self.html("intro", d.intro_md), [self.paper_view(p) for p in d.papers])
+            for d in self.site.digests
+        ]
+        return self.page(
+            "home.html", "index.html", 0, digests=digests, title=self.site.config.title
+        )
+
+    def digest_page(self, digest: Digest) -> tuple[str, bytes]:
+        views = [self.paper_view(p) for p in digest.papers]
+        return self.page(
+            "digest.html",
+            f"{digest.month}/index.html",
+            1,
+            digest=digest,
+            views=views,
+            intro_html=self.html("intro", digest.intro_md),
+            outro_html=self.html("outro", digest.outro_md),
+            pdf=self.extra.digest_pdfs.get(digest.month, ""),
+            title=digest.title,
+        )
+
+    def paper_page(
+        self, digest: Digest, paper: Paper, prev: Paper | None, nxt: Paper | None
+    ) -> tuple[str, bytes]:
+        return self.page(
+            "paper.html",
+            f"{paper.url}index.html",
+            2,
+            digest=digest,
+            view=self.paper_view(paper),
+            prev=prev,
+            next=nxt,
+            title=paper.title,
+        )
+
+    def feed(self) -> bytes:
+        digests = [
+            (d, self.html("intro", d.intro_md), [self.paper_view(p) for p in d.papers])
+            for d in self.site.digests
+        ]
+        updated = max((d.date for d in self.site.digests), default=dt.date(1970, 1, 1))
+        text = self.env.get_template("feed.xml").render(
+            config=self.site.config, base_url=self.base, digests=digests, updated=updated
+        )
+        return text.encode("utf-8")
+
+    def sitemap(self, files: Mapping[str, bytes]) -> bytes:
+        lastmod = {d.month: d.date for d in self.site.digests}
+        urls = []
+        for path in sorted(files):
+            if not path.endswith("index.html"):
+                continue
+            loc = path.removesuffix("index.html")
+            urls.append((self.base + loc, lastmod.get(loc.split("/")[0])))
+        text = self.env.get_template("sitemap.xml").render(urls=urls)
+        return text.encode("utf-8")
+
+
+def slide_alt(paper: Paper, outcome: Outcome | None) -> str:
+    """Alt text for a slide: the title and, when there is a result, the checked claims."""
+    text = f"Slide for “{paper.title}”."
+    if outcome and outcome.claims:
+        marks = "; ".join(
+            f"{'reproduced' if c.reproduced else 'not reproduced'}: {c.statement}"
+            for c in outcome.claims
+        )
+        text += f" Claims checked by the reference experiment: {marks}."
+    elif paper.takeaways:
+        text += " Takeaways: " + "; ".join(paper.takeaways) + "."
+    return text
+
+
+def render_pages(
+    site: Site, template_dir: Path, extra: RenderInput | None = None
+) -> dict[str, bytes]:
+    """All generated files of the site as `{relative path: bytes}`."""
+    return Renderer(site, template_dir, extra).render_all()

@@ -1,0 +1,49 @@
+"""Regenerate the golden output of the fixture site: `python tests/regenerate.py`.
+
+The fixture project is built with its frozen results (tests/data/figures) so that no
+experiment runs; review the diff of tests/data/expected/ before committing it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from conftest import DATA, EXPECTED, make_project, run_cli  # noqa: E402
+
+
+def golden_project(dest: Path) -> Path:
+    """The fixture project with the committed frozen figures (made by `make_project`)."""
+    frozen = DATA / "figures"
+    if frozen.is_dir():
+        shutil.rmtree(dest / "figures")
+        shutil.copytree(frozen, dest / "figures")
+    return dest
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        project = golden_project(make_project(Path(tmp) / "proj"))
+        result = run_cli("build", "-C", project)
+        if result.code != 0:
+            print(result.err, file=sys.stderr)
+            return result.code
+        if EXPECTED.exists():
+            shutil.rmtree(EXPECTED)
+        shutil.copytree(project / "_site", EXPECTED)
+        if (project / "figures").is_dir() and "--figures" in sys.argv:
+            if (DATA / "figures").exists():
+                shutil.rmtree(DATA / "figures")
+            shutil.copytree(project / "figures", DATA / "figures")
+    print(f"wrote {EXPECTED}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
