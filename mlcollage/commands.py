@@ -21,7 +21,8 @@ def _report_input(error: InputError) -> int:
 
 
 def build(opts: Options) -> int:
-    from .pipeline import BuildFailed, build_site
+    from .pipeline import build_site
+    from .runner import BuildFailed
 
     try:
         build_site(opts)

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .frontmatter import Document, did_you_mean, parse_yaml, split_front_matter
+from .introspect import config_fields, same_kind
 from .model import Digest, ExperimentSpec, InputError, Paper, Problem, Site, SiteConfig
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -393,6 +394,8 @@ def _experiment(folder: Path, doc: Document, col: _Collector) -> ExperimentSpec 
         return None
     section = section or {}
     lines = {str(k): doc.line("experiment", "config", str(k)) for k in section.get("config") or {}}
+    if not _check_overrides(script, section.get("config") or {}, lines, doc, col):
+        return False
     return ExperimentSpec(
         path=script,
         config=dict(section.get("config") or {}),
@@ -400,6 +403,42 @@ def _experiment(folder: Path, doc: Document, col: _Collector) -> ExperimentSpec 
         timeout=section.get("timeout"),
         config_lines=lines,
     )
+
+
+def _check_overrides(
+    script: Path, overrides: dict, lines: dict[str, int], doc: Document, col: _Collector
+) -> bool:
+    """Front-matter config overrides must name Config fields, with values of the field's kind."""
+    fields = config_fields(script)
+    if fields is None:
+        if overrides:
+            col.add(
+                doc.path,
+                doc.line("experiment", "config"),
+                f"config overrides given but {script} has no `class Config`; "
+                "expected a frozen Config dataclass",
+            )
+            return False
+        return True
+    ok = True
+    for key, value in overrides.items():
+        key = str(key)
+        if key not in fields:
+            col.add(
+                doc.path,
+                lines[key],
+                f"unknown config field '{key}' for {script.name}; {did_you_mean(key, fields)}",
+            )
+            ok = False
+        elif not same_kind(fields[key], value):
+            col.add(
+                doc.path,
+                lines[key],
+                f"config field '{key}' is {_show(value)}; expected "
+                f"a value like the default {fields[key]!r}",
+            )
+            ok = False
+    return ok
 
 
 def _check_unique_slugs(digests: list[Digest], col: _Collector) -> None:

@@ -241,10 +241,12 @@ def load_experiment(path: str | Path) -> Any:
     if spec is None or spec.loader is None:
         raise ContractError(f"{path}: cannot import; expected a Python file")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses resolve string annotations through sys.modules
     sys.path.insert(0, str(path.parent))  # experiments may import sibling modules
     try:
         spec.loader.exec_module(module)
     except Exception as exc:  # noqa: BLE001 - any import failure is the file's fault
+        sys.modules.pop(name, None)
         raise ContractError(f"{path}: import failed: {type(exc).__name__}: {exc}") from exc
     finally:
         sys.path.remove(str(path.parent))

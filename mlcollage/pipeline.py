@@ -6,15 +6,13 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from .cache import Store
 from .cli import Options
 from .content import load_site
 from .model import InputError, Problem, Site
 from .publish import check_output, publish
 from .render import ASSET_DIR, RenderInput, render_pages
-
-
-class BuildFailed(Exception):
-    """An experiment failed, or (with --strict) a claim did not hold."""
+from .runner import BuildFailed, run_stale
 
 
 def load(opts: Options) -> Site:
@@ -86,7 +84,20 @@ def build_site(opts: Options) -> None:
     """Build the site into ``opts.out_dir``; the previous site stays unless everything succeeded."""
     site = load(opts)
     check_output(opts.out_dir)
-    extra = RenderInput()
+    store = Store(opts.figures)
+    outcomes, failures = run_stale(site, opts, store)
+    if failures and not opts.keep_going:
+        raise BuildFailed(f"{len(failures)} experiment(s) failed: " + "; ".join(failures))
+    if opts.strict:
+        weak = [
+            f"{slug}: {c.statement}"
+            for slug, o in outcomes.items()
+            for c in o.claims
+            if not c.reproduced
+        ]
+        if weak:
+            raise BuildFailed("--strict: claims not reproduced: " + "; ".join(weak))
+    extra = RenderInput(outcomes=outcomes)
     files = render_pages(site, opts.templates, extra)
     copies = static_copies(opts.templates) | bundle_copies(site)
     publish(files, copies, opts.out_dir)

@@ -1,0 +1,180 @@
+"""Result keys and the `figures/` store: frozen results, written atomically, only after success.
+
+Layout of a paper's folder ``figures/<month>/<slug>/`` (quick results: ``figures/.quick/``)::
+
+    result.json              the first seed's run: key, config, claims, result tree, provenance
+    arrays-<hash>.npz        its arrays, named by content so result.json is the commit point
+    seed-<s>/result.json     further seeds, same layout
+    slide.png, card.png ...  drawn from the result (see draw.py)
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .model import ExperimentSpec, Paper
+from .publish import atomic_write
+
+KEY_VERSION = 1
+"""Bump to invalidate every frozen result (a change in what a result means)."""
+
+
+@cache
+def versions() -> dict[str, str]:
+    """The versions that can change a result (read from metadata: torch is not imported)."""
+    out = {}
+    for name in ("mlcollage", "torch", "numpy"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "none"
+    return out
+
+
+def local_sources(script: Path) -> list[Path]:
+    """The experiment file and the modules it imports from its own folder (transitively)."""
+    folder = script.parent
+    seen: list[Path] = []
+    todo = [script]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.append(path)
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level in (0, 1):
+                names = [node.module]
+            for name in names:
+                candidate = folder / (name.split(".")[0] + ".py")
+                if candidate.is_file():
+                    todo.append(candidate)
+    return sorted(seen)
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def result_key(spec: ExperimentSpec, seed: int, mode: str) -> str:
+    """Hash of the sources, config overrides, seed, mode and versions: what a result depends on."""
+    h = hashlib.sha256()
+    h.update(f"mlcollage-result/{KEY_VERSION}\n".encode())
+    for path in local_sources(spec.path):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    h.update(
+        canonical_json(
+            {"config": spec.config, "seed": seed, "mode": mode, "versions": versions()}
+        ).encode()
+    )
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """One seed's frozen result as read back from `figures/`."""
+
+    folder: Path
+    record: dict[str, Any]
+    """result.json: key, seed, mode, config, claims, result (tree), provenance."""
+
+    @property
+    def key(self) -> str:
+        return self.record["key"]
+
+    @property
+    def seed(self) -> int:
+        return int(self.record["seed"])
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        name = self.record.get("arrays")
+        if not name:
+            return {}
+        with np.load(self.folder / name, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+
+    def result(self) -> dict[str, Any]:
+        """The result dict as the experiment's panels() and claims() expect it."""
+        from .experiment import decode_result
+
+        return decode_result(self.record["result"], self.arrays())
+
+
+class Store:
+    """The `figures/` folder of a project."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def folder(self, paper: Paper, mode: str) -> Path:
+        base = self.root / ".quick" if mode == "quick" else self.root
+        return base / paper.month / paper.slug
+
+    def run_folder(self, paper: Paper, seed: int, mode: str, primary: bool) -> Path:
+        folder = self.folder(paper, mode)
+        return folder if primary else folder / f"seed-{seed}"
+
+    def load(self, paper: Paper, seed: int, mode: str, primary: bool) -> StoredRun | None:
+        """The stored run for this seed, whatever its key (None if absent or unreadable)."""
+        folder = self.run_folder(paper, seed, mode, primary)
+        try:
+            record = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(record, dict) or record.get("seed") != seed or "key" not in record:
+            return None
+        if record.get("arrays") and not (folder / record["arrays"]).is_file():
+            return None
+        return StoredRun(folder, record)
+
+    def save(
+        self, paper: Paper, primary: bool, record: dict[str, Any], arrays: dict[str, np.ndarray]
+    ) -> StoredRun:
+        """Write arrays then result.json (the commit point), each atomically; drop old arrays."""
+        folder = self.run_folder(paper, int(record["seed"]), record["mode"], primary)
+        record = dict(record)
+        record["arrays"] = ""
+        if arrays:
+            data = _deterministic_npz(arrays)
+            name = f"arrays-{hashlib.sha256(data).hexdigest()[:16]}.npz"
+            atomic_write(folder / name, data)
+            record["arrays"] = name
+        text = json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+        atomic_write(folder / "result.json", text.encode("utf-8"))
+        for old in folder.glob("arrays-*.npz"):
+            if old.name != record["arrays"]:
+                old.unlink(missing_ok=True)
+        return StoredRun(folder, json.loads(text))  # exactly what a later build will read
+
+
+def _deterministic_npz(arrays: dict[str, np.ndarray]) -> bytes:
+    """An .npz whose bytes depend only on the arrays (zip entries with a fixed timestamp)."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(arrays):
+            member = io.BytesIO()
+            np.lib.format.write_array(
+                member, np.ascontiguousarray(arrays[name]), allow_pickle=False
+            )
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, member.getvalue())
+    return buf.getvalue()
