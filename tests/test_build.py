@@ -9,9 +9,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import EXPECTED, REPO, run_cli, snapshot
 
 from mlcollage.linkcheck import check_links
+
+from conftest import EXPECTED, REPO, run_cli, snapshot
 
 TEXT = (".html", ".xml", ".txt", ".css", ".js", ".json")
 

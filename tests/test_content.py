@@ -6,10 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
 from mlcollage.content import link_ok, load_site
 from mlcollage.model import InputError
+
+from conftest import run_cli
 
 PAPER = "site_src/2020-01/alpha-2019-toy/index.md"
 GOOD_FM = """title: A Toy Paper
