@@ -29,7 +29,10 @@ Deviations from the paper (and the official notebook ICML_SpectralBias.ipynb):
   nets of Fig. 1a, and measure the *coherent* part Re(f̃_δ(k) conj f̃_0(k))/|f̃_0(k)|², i.e. how
   much of the learned component survives; the notebook's mean magnitude also counts the random
   power the perturbation itself adds, which swamps the weak high-k components of our short runs.
-- quick mode: 2 runs per case and 1,000 iterations, so only the lowest 2–3 frequencies cross 0.5.
+  The paper's nets had learned every frequency; ours have not, so the robustness claim is judged
+  only on the frequencies the nets did learn (Ā_k ≥ 0.15 at the end), at least 5 of them.
+- quick mode: 2 runs per case and 1,000 iterations, so only the lowest 2–5 frequencies cross 0.5
+  (k = 15 may not yet; the order claim then counts "not reached" as later).
 - the per-layer spectral norms of Fig. 1 (right) are not drawn (4 panels only).
 """
 
@@ -90,7 +93,7 @@ def target(t: np.ndarray, k, A, phi) -> np.ndarray:
 
 
 def fourier(f: np.ndarray, k) -> np.ndarray:
-    """Complex one-sided coefficient of f at integer frequencies k: 2·FFT[k]/N; [..., N] -> [..., n_k].
+    """One-sided complex coefficient 2·FFT[k]/N at integer frequencies k; [..., N] -> [..., n_k].
 
     On N equispaced points of [0, 1), A sin(2πkt + φ) gives exactly A in modulus (0 < k < N/2).
     """
@@ -231,13 +234,13 @@ def perturbation_retention(cfg: Config, ctx, params: list, x) -> np.ndarray:
     return np.stack(out).astype(np.float32)
 
 
-
 # ---------------------------------------------------------------------------------------------
 # figure and claims
 
 CASE_LABEL = {"equal": "equal A", "increasing": "A rising with k"}
 CASE_COLOR = {"equal": PALETTE["blue"], "increasing": PALETTE["orange"]}
 LOW, HIGH = slice(0, 3), slice(-3, None)  # k = 5, 10, 15 and k = 40, 45, 50
+LEARNED = 0.15  # Sec. 4 robustness is judged on components with Ā_k(T) ≥ this (equal A)
 
 
 def summary(result: dict) -> dict:
@@ -250,12 +253,15 @@ def summary(result: dict) -> dict:
         s[case] = {
             "cross": first_crossing(amp, its),  # iteration Ā_k first ≥ 0.5, None = never
             "rho": spearman(K, -np.clip(amp, 0, 1).mean(axis=0)),  # ρ(k, −AUC_k)
-            "final": amp[-1],  # Ā_k at the end of the budget
+            "final": np.clip(amp[-1], 0, 1),  # share of A_k learned at the end of the budget
             "mse_ratio": float(loss[-1] / loss[0]),
         }
     kept = np.asarray(result["robust"], float)  # [n_δ, n_k]
     s["robust_auc"] = kept.mean(axis=0)  # mean retention over the δ grid, per k
-    s["robust_rho"] = spearman(K, -s["robust_auc"])
+    # Retention is a ratio to the learned component; for k the nets never learned it is noise.
+    s["learned"] = s["equal"]["final"] >= LEARNED
+    m = s["learned"]
+    s["robust_rho"] = spearman(K[m], -s["robust_auc"][m]) if m.sum() >= 2 else 0.0
     return s
 
 
@@ -263,8 +269,16 @@ def _heatmap(result: dict, case: str):
     def draw(ax):
         amp, K, n = result[f"amp_{case}"], result["K"], int(result["n_iters"])
         half = (K[1] - K[0]) / 2
-        im = ax.imshow(np.clip(amp, 0, 1), origin="lower", aspect="auto", cmap=CMAP, vmin=0,
-                       vmax=1, extent=(K[0] - half, K[-1] + half, 0, n), interpolation="nearest")
+        im = ax.imshow(
+            np.clip(amp, 0, 1),
+            origin="lower",
+            aspect="auto",
+            cmap=CMAP,
+            vmin=0,
+            vmax=1,
+            extent=(K[0] - half, K[-1] + half, 0, n),
+            interpolation="nearest",
+        )
         ax.set_xticks(K)
         ax.set_xlabel("frequency k [Hz]")
         ax.set_ylabel("training iteration")
@@ -278,12 +292,14 @@ def _fit(result: dict):
         y, preds, its = result["target_equal"], result["snap_equal"], result["snap_its_equal"]
         n = len(y) // 2  # first half of [0, 1): the k = 50 wiggles stay visible
         t = np.arange(len(y))[:n] / len(y)
-        ax.plot(t, y[:n], color=PALETTE["ink"], lw=1.0, label="target λ")
+        ax.plot(t, y[:n], color=PALETTE["ink"], lw=0.8, label="target λ")
         for f, it, c in zip(preds, its, ("green", "orange", "blue"), strict=False):
             ax.plot(t, f[:n], color=PALETTE[c], lw=1.8, label=f"iter {int(it)}")
+        lo, hi = float(y.min()), float(y.max())
+        ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.3 * (hi - lo))  # headroom for the legend
         ax.set_xlabel("t")
         ax.set_ylabel("f(t)")
-        ax.legend(loc="upper right", fontsize=8, ncol=2, framealpha=0.9)
+        ax.legend(loc="upper center", fontsize=8, ncol=4, framealpha=0.9)
 
     return draw
 
@@ -301,16 +317,17 @@ def _learning_time(result: dict, s: dict):
             miss = [not h for h in hit]
             ax.plot(K[miss], np.full(sum(miss), top), "o", mfc="white", color=CASE_COLOR[case])
         ax.axhline(n, color=PALETTE["gray"], ls=":", lw=1)
-        ax.text(K[0], top, "open: not reached", fontsize=8, va="bottom", color=PALETTE["gray"])
-        ax.set_ylim(0, 1.15 * n)
+        ax.text(K[0], 1.09 * n, "open: not reached", fontsize=8, color=PALETTE["gray"])
+        ax.set_ylim(0, 1.17 * n)
         ax.set_xticks(K)
         ax.set_xlabel("frequency k [Hz]")
         ax.set_ylabel("iteration Ā_k first ≥ 0.5")
-        ax.legend(loc="upper left", bbox_to_anchor=(0, 0.93), fontsize=8)
+        ax.legend(loc="lower right", bbox_to_anchor=(1, 0.5), fontsize=8)
         # Sec. 4 inset: share of each learned component kept under random parameter kicks.
-        ins = ax.inset_axes((0.58, 0.1, 0.4, 0.36))
-        ins.bar(K, s["robust_auc"], width=3.5, color=PALETTE["purple"])
-        ins.set_title("kept under θ+δu (Sec. 4)", fontsize=7)
+        ins = ax.inset_axes((0.6, 0.1, 0.38, 0.33))
+        colors = [PALETTE["purple"] if m else PALETTE["gray"] for m in s["learned"]]
+        ins.bar(K, s["robust_auc"], width=3.5, color=colors)
+        ins.set_title("share kept after kick θ+δu", fontsize=7)
         ins.set_xticks(K[::3])
         ins.tick_params(labelsize=6)
         ins.set_ylim(min(0.0, float(s["robust_auc"].min())), 1)
@@ -321,20 +338,38 @@ def _learning_time(result: dict, s: dict):
 def panels(result: dict) -> list:
     s = summary(result)
     return [
-        Panel("Spectrum over training, equal A", _heatmap(result, "equal"),
-              "Normalized amplitude of the network's output at each target frequency (Fig. 1a): "
-              "low frequencies light up first."),
-        Panel("Spectrum, louder high k", _heatmap(result, "increasing"),
-              "A_k rises from 0.1 (k = 5) to 1.0 (k = 50): higher k has larger amplitude and is "
-              "still learned later (Fig. 1b)."),
-        Panel("Fit over training", _fit(result),
-              "Target and network output of one run at about 5 %, 25 % and 100 % of training "
-              "(Fig. 2): smooth first, fine wiggles last. First half of [0, 1) shown."),
-        Panel("When each k is learned", _learning_time(result, s),
-              "Iteration at which Ā_k first reaches 0.5 (open markers: never within the budget). "
-              "Inset: mean fraction of each learned component that survives a random parameter "
-              "perturbation of norm δ ∈ [0, 5] (Sec. 4)."),
+        Panel(
+            "Spectrum over training, equal A",
+            _heatmap(result, "equal"),
+            "Normalized amplitude of the network's output at each target frequency (Fig. 1a): "
+            "low frequencies light up first.",
+        ),
+        Panel(
+            "Spectrum, louder high k",
+            _heatmap(result, "increasing"),
+            "A_k rises from 0.1 (k = 5) to 1.0 (k = 50): higher k has larger amplitude and is "
+            "still learned later (Fig. 1b).",
+        ),
+        Panel(
+            "Fit over training",
+            _fit(result),
+            "Target and network output of one run at about 5 %, 25 % and 100 % of training "
+            "(Fig. 2): smooth first, fine wiggles last. First half of [0, 1) shown.",
+        ),
+        Panel(
+            "When each k is learned",
+            _learning_time(result, s),
+            "Iteration at which Ā_k first reaches 0.5 (open markers: never within the budget). "
+            "Inset: mean fraction of each learned component that survives a random parameter "
+            "perturbation of norm δ ∈ [0, 5] (Sec. 4); grey: k the nets had not learned "
+            "(Ā_k < 0.15), left out of the claim.",
+        ),
     ]
+
+
+def _iters(c) -> int:
+    """A crossing iteration as evidence; -1 stands for "not reached within the budget"."""
+    return -1 if c is None else c
 
 
 def _later(a, b) -> bool:
@@ -357,24 +392,47 @@ def claims(result: dict) -> list:
     end_rule = "low − high ≥ 0.35" if quick else "≥ 0.75 and ≤ 0.45"
     a5, a50 = float(inc["final"][0]), float(inc["final"][-1])
     ratio = a5 / max(a50, 1e-6)
-    auc = s["robust_auc"]
-    r_low, r_high = float(auc[LOW].mean()), float(auc[HIGH].mean())
+    learned = np.flatnonzero(s["learned"])  # indices of the k the nets learned
+    n_learned, top = len(learned), (learned[-1] if len(learned) else 0)
+    kept_5, kept_top = float(s["robust_auc"][0]), float(s["robust_auc"][top])
+    k_top, rb_rho = int(result["K"][top]), s["robust_rho"]
     return [
-        Claim(f"Lower frequencies are learned first: Spearman ρ(k, learning speed) = "
-              f"{eq['rho']:.2f} (equal A), {inc['rho']:.2f} (louder high k) ≥ {rho_min}",
-              min(eq["rho"], inc["rho"]) >= rho_min,
-              {"rho_equal": eq["rho"], "rho_increasing": inc["rho"], "threshold": rho_min}),
-        Claim(f"k = 5 reaches 0.5 before k = 10 before k = 15: iterations {', '.join(show)}",
-              order, {"cross_5": c5 or -1, "cross_10": c10 or -1, "cross_15": c15 or -1}),
-        Claim(f"After {result['n_iters']} iterations low k are fitted and high k are not: mean "
-              f"Ā(k = 5, 10, 15) = {low:.2f}, Ā(k = 40, 45, 50) = {high:.2f} ({end_rule})",
-              end_ok, {"low3": low, "high3": high, "mse_ratio": eq["mse_ratio"]}),
-        Claim(f"Even when k = 50 is 10× louder than k = 5, k = 5 is learned {ratio:.1f}× better "
-              f"(Ā_5 = {a5:.2f}, Ā_50 = {a50:.2f}; ≥ 3×)",
-              ratio >= 3, {"amp5": a5, "amp50": a50, "ratio": ratio}),
-        Claim(f"Low frequencies are more robust to random parameter perturbations (Sec. 4): "
-              f"k = 5–15 keep {r_low:.2f} of their amplitude, k = 40–50 keep {r_high:.2f}; "
-              f"ρ(k, −kept) = {s['robust_rho']:.2f} ≥ 0.8",
-              s["robust_rho"] >= 0.8 and r_low >= r_high + 0.2,
-              {"kept_low3": r_low, "kept_high3": r_high, "rho": s["robust_rho"]}),
+        Claim(
+            f"Lower frequencies are learned first: Spearman ρ(k, learning speed) = "
+            f"{eq['rho']:.2f} (equal A), {inc['rho']:.2f} (louder high k) ≥ {rho_min}",
+            min(eq["rho"], inc["rho"]) >= rho_min,
+            {"rho_equal": eq["rho"], "rho_increasing": inc["rho"], "threshold": rho_min},
+        ),
+        Claim(
+            f"k = 5 reaches 0.5 before k = 10 before k = 15: iterations {', '.join(show)}"
+            + (" (never = not within the budget)" if "never" in show else ""),
+            order,
+            {"cross_5": _iters(c5), "cross_10": _iters(c10), "cross_15": _iters(c15)},
+        ),
+        Claim(
+            f"After {result['n_iters']} iterations low k are fitted and high k are not: mean "
+            f"Ā (capped at 1) of k = 5, 10, 15 is {low:.2f}, of k = 40, 45, 50 is {high:.2f} "
+            f"({end_rule})",
+            end_ok,
+            {"low3": low, "high3": high, "mse_ratio": eq["mse_ratio"]},
+        ),
+        Claim(
+            f"Even when k = 50 is 10× louder than k = 5, k = 5 is learned {ratio:.1f}× better "
+            f"(Ā_5 = {a5:.2f}, Ā_50 = {a50:.2f}; ≥ 3×)",
+            ratio >= 3,
+            {"amp5": a5, "amp50": a50, "ratio": ratio},
+        ),
+        Claim(
+            f"Learned low frequencies are more robust to random parameter kicks (Sec. 4): "
+            f"k = 5 keeps {kept_5:.2f}, k = {k_top} keeps {kept_top:.2f}; ρ(k, −kept) = "
+            f"{rb_rho:.2f} ≥ 0.8 over the {n_learned} learned k (≥ 5)",
+            n_learned >= 5 and rb_rho >= 0.8 and kept_5 > kept_top,
+            {
+                "rho": rb_rho,
+                "n_learned": n_learned,
+                "kept_5": kept_5,
+                "kept_top": kept_top,
+                "k_top": k_top,
+            },
+        ),
     ]
