@@ -13,6 +13,7 @@ from .model import InputError, Problem, Site
 from .publish import check_output, publish
 from .render import ASSET_DIR, RenderInput, render_pages
 from .runner import BuildFailed, run_stale
+from .slides import DIGEST_PDF, draw_stale, slide_files
 
 
 def load(opts: Options) -> Site:
@@ -97,9 +98,19 @@ def build_site(opts: Options) -> None:
         ]
         if weak:
             raise BuildFailed("--strict: claims not reproduced: " + "; ".join(weak))
-    extra = RenderInput(outcomes=outcomes)
+    mode = "quick" if opts.quick else "full"
+    images, pdfs, warnings = draw_stale(site, outcomes, store, mode, opts.jobs, force=opts.force)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if warnings and opts.strict:
+        raise BuildFailed(f"--strict: {len(warnings)} warning(s)")
+    extra = RenderInput(outcomes=outcomes, images=images, digest_pdfs={m: DIGEST_PDF for m in pdfs})
     files = render_pages(site, opts.templates, extra)
-    copies = static_copies(opts.templates) | bundle_copies(site)
+    copies = (
+        static_copies(opts.templates)
+        | bundle_copies(site)
+        | slide_files(site, store, mode, images, pdfs)
+    )
     publish(files, copies, opts.out_dir)
     print(f"mlcollage: wrote {len(files) + len(copies)} files to {opts.out_dir}", file=sys.stderr)
 

@@ -40,7 +40,13 @@ def main() -> int:
         if (project / "figures").is_dir() and "--figures" in sys.argv:
             if (DATA / "figures").exists():
                 shutil.rmtree(DATA / "figures")
-            shutil.copytree(project / "figures", DATA / "figures")
+            # results only: slides are redrawn (deterministically) by the golden test
+            shutil.copytree(project / "figures", DATA / "figures",
+                            ignore=shutil.ignore_patterns("*.png", "*.pdf", "*.webp"))
+            for extra in (DATA / "figures").rglob("*"):
+                if extra.is_file() and not (extra.name == "result.json"
+                                            or extra.name.startswith("arrays-")):
+                    extra.unlink()
     print(f"wrote {EXPECTED}")
     return 0
 

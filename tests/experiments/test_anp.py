@@ -5,9 +5,10 @@ import math
 import numpy as np
 import pytest
 import torch
-from conftest import draw_panels, failed_claims, load, run_mode
 
 from mlcollage.experiment import roundtrip
+
+from conftest import draw_panels, failed_claims, load, run_mode
 
 SLUG = "kim-2019-attentive-neural-processes"
 SEEDS = (0, 1, 2, 3)

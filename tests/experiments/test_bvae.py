@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from conftest import draw_panels, failed_claims, load, run_mode
 
 SLUG = "higgins-2020-semantic-disentanglement"

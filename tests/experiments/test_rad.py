@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+
 from conftest import draw_panels, failed_claims, load, run_mode
 
 SLUG = "oktay-2020-randomized-autodiff"

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+
 from conftest import draw_panels, failed_claims, load, run_mode
 
 SLUG = "rahaman-2019-spectral-bias"

@@ -1,0 +1,239 @@
+"""The draw step: which slides are stale, drawing them in worker processes, the digest PDFs.
+
+A slide is cached like a result: `slide.json` beside it records the key of everything it was
+drawn from (the paper's header fields, the result, the experiment's panel code, the style), and
+is written last, so an interrupted draw is simply redrawn.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import hashlib
+import json
+import multiprocessing as mp
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .cache import Store, canonical_json, local_sources, versions
+from .draw import STYLE, ClaimLine, SlideInput
+from .images import THUMB_WIDTHS
+from .model import Digest, Outcome, Paper, Site
+from .publish import atomic_write
+from .render import PaperImages, series_numbers
+
+SLIDE_PNG, SLIDE_PDF, CARD_PNG, DIGEST_PDF = "slide.png", "slide.pdf", "card.png", "digest.pdf"
+THUMBS = tuple((w, f"thumb-{w}.webp") for w in THUMB_WIDTHS)
+KEY_FILE = "slide.json"
+
+
+@dataclass(frozen=True)
+class DrawJob:
+    inp: SlideInput
+    folder: str
+    key: str
+    meta: dict[str, str]
+
+
+def _code_hash() -> str:
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for path in (here / "draw.py", here / "images.py", STYLE):
+        h.update(path.read_bytes())
+    for dist in ("matplotlib", "pillow"):
+        try:
+            h.update(metadata.version(dist).encode())
+        except metadata.PackageNotFoundError:
+            pass
+    return h.hexdigest()
+
+
+def slide_input(
+    paper: Paper,
+    outcome: Outcome | None,
+    number: tuple[int, int],
+    series: str,
+    run_folder: Path | None,
+    summary: str,
+) -> SlideInput:
+    claims = tuple(
+        ClaimLine(c.statement, c.reproduced, c.holds_in, c.n_seeds)
+        for c in (outcome.claims if outcome else ())
+    )
+    footer = "mlcollage"
+    if outcome and outcome.provenance:
+        prov = outcome.provenance
+        seeds = ",".join(str(s) for s in outcome.seeds)
+        footer = (
+            f"seed {seeds} · {prov.get('device', 'cpu').split(' (')[0]} · "
+            f"{prov.get('wall_s', 0):.0f} s{' · quick mode' if outcome.mode == 'quick' else ''}"
+            " · reproduced by mlcollage"
+        )
+    return SlideInput(
+        title=paper.title,
+        authors=paper.authors,
+        venue=paper.venue,
+        year=paper.year,
+        series=series,
+        number=number[0],
+        total=number[1],
+        takeaways=paper.takeaways,
+        links=paper.links,
+        claims=claims,
+        footer=footer,
+        summary=summary if paper.experiment is None else "",
+        script=str(paper.experiment.path) if paper.experiment and run_folder else "",
+        run_folder=str(run_folder) if run_folder else "",
+        status=outcome.status if outcome and (outcome.status == "failed" or outcome.stale) else "",
+    )
+
+
+def slide_key(inp: SlideInput, result_key: str, code: str) -> str:
+    h = hashlib.sha256(code.encode())
+    fields = dataclasses.asdict(inp) | {"run_folder": "", "script": ""}  # paths don't matter
+    h.update(canonical_json(fields).encode())
+    h.update(result_key.encode())
+    if inp.script:
+        for path in local_sources(Path(inp.script)):
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def draw_one(job: DrawJob) -> str:
+    """Draw and write one paper's slide files; return '' or a warning. Runs in a worker."""
+    from . import draw, images
+
+    warning, panels, caveat = "", None, ""
+    if job.inp.script and job.inp.run_folder:
+        try:
+            panels, caveat = _panels(Path(job.inp.script), Path(job.inp.run_folder))
+        except Exception as exc:  # noqa: BLE001 - a text-only slide and a warning instead
+            warning = f"{job.inp.script}: panels() failed: {type(exc).__name__}: {exc}"
+    fig = draw.draw_slide(job.inp, panels, caveat)
+    png = images.png_with_text(draw.figure_png(fig), job.meta)
+    folder = Path(job.folder)
+    atomic_write(folder / SLIDE_PNG, png)
+    atomic_write(folder / SLIDE_PDF, draw.figure_pdf(fig))
+    atomic_write(folder / CARD_PNG, images.card(png))
+    for width, data in images.thumbnails(png).items():
+        atomic_write(folder / f"thumb-{width}.webp", data)
+    atomic_write(folder / KEY_FILE, (json.dumps({"key": job.key}) + "\n").encode())
+    return warning
+
+
+def _panels(script: Path, run_folder: Path) -> tuple[list[Any], str]:
+    from .experiment import check_panels, decode_result, load_experiment
+
+    module = load_experiment(script)
+    record = json.loads((run_folder / "result.json").read_text(encoding="utf-8"))
+    arrays = {}
+    if record.get("arrays"):
+        import numpy as np
+
+        with np.load(run_folder / record["arrays"], allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    result = decode_result(record["result"], arrays)
+    panels = check_panels(module.panels(result), f"{script}: panels()")
+    caveat = getattr(module, "CAVEAT", "") or getattr(module, "SUBSTITUTION", "")
+    return panels, " ".join(str(caveat).split())
+
+
+def draw_stale(
+    site: Site,
+    outcomes: dict[str, Outcome],
+    store: Store,
+    mode: str,
+    n_jobs: int,
+    force: bool = False,
+) -> tuple[dict[str, PaperImages], dict[str, Path], list[str]]:
+    """Draw what is stale; return images per slug (paths in `figures/`), digest PDFs, warnings."""
+    from .markup import Markup, plain_text, shorten
+
+    md = Markup()
+    numbers = series_numbers(site)
+    code = _code_hash()
+    jobs, images, folders = [], {}, {}
+    for paper in site.papers:
+        folder = store.folder(paper, mode)
+        folders[paper.slug] = folder
+        outcome = outcomes.get(paper.slug)
+        run_folder = None
+        if outcome and outcome.claims and paper.experiment:
+            run_folder = store.run_folder(paper, outcome.seeds[0], mode, True)
+        summary = shorten(plain_text(md(paper.summary_md)), 700)
+        inp = slide_input(
+            paper, outcome, numbers[paper.slug], site.config.series, run_folder, summary
+        )
+        rkey = outcome.provenance.get("key", "") if outcome else ""
+        key = slide_key(inp, rkey, code)
+        images[paper.slug] = PaperImages(
+            slide=SLIDE_PNG, slide_vector=SLIDE_PDF, card=CARD_PNG, thumbs=THUMBS
+        )
+        if force or _stored_key(folder) != key or not (folder / SLIDE_PNG).is_file():
+            meta = {
+                "mlcollage:key": rkey,
+                "mlcollage:slide-key": key,
+                "mlcollage:seed": ",".join(str(s) for s in (outcome.seeds if outcome else ())),
+                "mlcollage:versions": canonical_json(versions()),
+                "Software": "mlcollage",
+            }
+            jobs.append(DrawJob(inp, str(folder), key, meta))
+    warnings = _run(jobs, n_jobs)
+    pdfs = {d.month: _digest_pdf(d, folders, store, mode) for d in site.digests if d.papers}
+    return images, pdfs, warnings
+
+
+def _stored_key(path: Path) -> str:
+    """The key recorded in a `slide.json` / `digest.json` ('' when absent or unreadable)."""
+    if path.is_dir():
+        path = path / KEY_FILE
+    try:
+        return json.loads(path.read_text())["key"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def _run(jobs: list[DrawJob], n_jobs: int) -> list[str]:
+    if not jobs:
+        return []
+    if len(jobs) == 1 or n_jobs <= 1:
+        return [w for w in map(draw_one, jobs) if w]
+    ctx = mp.get_context("forkserver")
+    with cf.ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs)), mp_context=ctx) as pool:
+        return [w for w in pool.map(draw_one, jobs) if w]
+
+
+def _digest_pdf(digest: Digest, folders: dict[str, Path], store: Store, mode: str) -> Path:
+    """All slides of a month in order, one page each; redrawn when any slide changed."""
+    from .images import slides_pdf
+
+    keys = [_stored_key(folders[p.slug]) for p in digest.papers]
+    key = hashlib.sha256(
+        canonical_json([digest.title, str(digest.date), keys]).encode()
+    ).hexdigest()
+    base = (store.root / ".quick" if mode == "quick" else store.root) / digest.month
+    path = base / DIGEST_PDF
+    if _stored_key(base / "digest.json") != key or not path.is_file():
+        pngs = [(folders[p.slug] / SLIDE_PNG).read_bytes() for p in digest.papers]
+        atomic_write(path, slides_pdf(pngs, digest.title, digest.date))
+        atomic_write(base / "digest.json", (json.dumps({"key": key}) + "\n").encode())
+    return path
+
+
+def slide_files(
+    site: Site, store: Store, mode: str, images: dict[str, PaperImages], pdfs: dict[str, Path]
+) -> dict[str, Path]:
+    """Output path -> file in `figures/` for every slide image and digest PDF."""
+    out = {}
+    for paper in site.papers:
+        im = images.get(paper.slug)
+        if im is None:
+            continue
+        folder = store.folder(paper, mode)
+        for name in (im.slide, im.slide_vector, im.card, *(f for _, f in im.thumbs)):
+            out[f"{paper.url}{name}"] = folder / name
+    for month, path in pdfs.items():
+        out[f"{month}/{DIGEST_PDF}"] = path
+    return out

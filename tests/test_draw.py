@@ -1,0 +1,145 @@
+"""Slides: layout never overflows, CJK renders, derived images, determinism, caching."""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from mlcollage import draw, images
+from mlcollage.draw import ClaimLine, SlideInput
+
+from conftest import run_cli
+
+LONG = ("A remarkably long title that keeps going, " * 8)[:300]
+TAKEAWAYS = tuple(f"Takeaway number {i}: " + "a long sentence that would never fit on one line " * 3
+                  for i in range(4))
+
+
+def slide(**kw) -> SlideInput:
+    base = dict(title="On the Spectral Bias of Neural Networks", authors=("A", "B", "C", "D"),
+                venue="ICML 2019", year=2019, series="ML-Collage", number=3, total=4,
+                takeaways=("Low frequencies first", "High ones later"),
+                links=(("paper", "https://arxiv.org/abs/1806.08734"),),
+                claims=(ClaimLine("lower frequencies are learned first: ρ = 0.99 ≥ 0.85", True),
+                        ClaimLine("a claim that failed: 0.2 ≥ 0.5", False)),
+                footer="seed 0 · cpu · 48 s · reproduced by mlcollage")
+    return SlideInput(**(base | kw))
+
+
+def text_boxes(fig):
+    renderer = fig.canvas.get_renderer()
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in fig.texts if t.get_text()]
+
+
+def test_long_title_and_takeaways_stay_inside_their_boxes() -> None:
+    fig = draw.draw_slide(slide(title=LONG, takeaways=TAKEAWAYS,
+                                claims=tuple(ClaimLine("claim " + "with many words " * 12, True)
+                                             for _ in range(4))))
+    fig.canvas.draw()
+    boxes = text_boxes(fig)
+    for text, box in boxes:
+        assert box.x0 >= 0 and box.x1 <= draw.W and box.y0 >= 0 and box.y1 <= draw.H, text[:40]
+    title = next(b for t, b in boxes if t.startswith("A remarkably"))
+    assert title.y0 >= 0.745 * draw.H  # never runs into the authors line / body
+    assert title.x1 <= 0.97 * draw.W + 2
+    body = [b for t, b in boxes if t.startswith(("Takeaway number", "claim with"))]
+    assert body and all(b.x1 <= 0.975 * draw.W for b in body)
+    assert all(b.y0 >= 0.07 * draw.H for b in body)  # nothing runs into the footer
+
+
+def test_cjk_title_renders_without_missing_glyph_warnings() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = draw.draw_slide(slide(title="神经网络的频谱偏差：低频先学会", takeaways=("低频率先被拟合", "高频率后被拟合")))
+        png = draw.figure_png(fig)
+    from matplotlib import font_manager
+
+    assert any("CJK" in f.name for f in font_manager.fontManager.ttflist)
+    assert Image.open(io.BytesIO(png)).size == (1920, 1080)
+
+
+def test_cjk_glyphs_are_not_boxes() -> None:
+    """The same CJK string drawn twice with different characters gives different pixels
+    (tofu boxes would be identical)."""
+    def render(text):
+        fig = draw.draw_slide(slide(title=text))
+        im = Image.open(io.BytesIO(draw.figure_png(fig))).convert("L").crop((40, 60, 1000, 180))
+        return im.tobytes()
+    assert render("频谱偏差") != render("注意力机")
+
+
+def test_derived_image_sizes() -> None:
+    png = draw.figure_png(draw.draw_slide(slide()))
+    assert Image.open(io.BytesIO(images.card(png))).size == (1200, 630)
+    thumbs = images.thumbnails(png)
+    assert sorted(thumbs) == [480, 960]
+    for width, data in thumbs.items():
+        im = Image.open(io.BytesIO(data))
+        assert im.format == "WEBP" and im.size == (width, width * 9 // 16)
+
+
+def test_same_input_same_bytes() -> None:
+    a, b = draw.draw_slide(slide()), draw.draw_slide(slide())
+    assert draw.figure_png(a) == draw.figure_png(b)
+    assert draw.figure_pdf(a) == draw.figure_pdf(b)
+    meta = {"mlcollage:key": "abc", "mlcollage:seed": "0"}
+    assert images.png_with_text(draw.figure_png(a), meta) == images.png_with_text(draw.figure_png(b), meta)
+
+
+def test_text_only_slide() -> None:
+    fig = draw.draw_slide(slide(claims=(), summary="A summary shown instead of panels."))
+    texts = [t.get_text() for t in fig.texts]
+    assert any("A summary shown" in t for t in texts) and "No experiment yet" in texts
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_panel_layout_by_count(n: int) -> None:
+    rects = draw.panel_rects(n, (0.02, 0.1, 0.64, 0.62))
+    assert len(rects) == n
+    for x, y, w, h in rects:
+        assert 0.02 <= x and x + w <= 0.66 + 1e-9 and 0.1 <= y and y + h <= 0.72 + 1e-9 and w > 0.2 and h > 0.2
+    for i, a in enumerate(rects):  # no two panels overlap
+        for b in rects[i + 1:]:
+            assert a[0] + a[2] <= b[0] + 1e-9 or b[0] + b[2] <= a[0] + 1e-9 or a[1] + a[3] <= b[1] + 1e-9 or b[1] + b[3] <= a[1] + 1e-9
+
+
+def build(project: Path, *flags: str):
+    result = run_cli("build", "-C", project, *flags)
+    assert result.code == 0, result.err
+    return result
+
+
+def test_build_writes_slides_cards_thumbs_pdf(project: Path) -> None:
+    build(project)
+    fig = project / "figures/2020-01/alpha-2019-toy"
+    meta = images.png_text((fig / "slide.png").read_bytes())
+    assert len(meta["mlcollage:key"]) == 64 and meta["mlcollage:seed"] == "0"
+    assert "torch" in meta["mlcollage:versions"]
+    site = project / "_site/2020-01"
+    for name in ("slide.png", "slide.pdf", "card.png", "thumb-480.webp", "thumb-960.webp"):
+        assert (site / "alpha-2019-toy" / name).is_file()
+        assert (site / "beta-2018-second" / name).is_file()  # text-only slide
+    pdf = (site / "digest.pdf").read_bytes()
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 2
+    digest = (site / "index.html").read_text()
+    assert 'href="digest.pdf"' in digest and "thumb-480.webp 480w" in digest
+    paper = (site / "alpha-2019-toy/index.html").read_text()
+    assert 'property="og:image" content="https://example.org/fixture/2020-01/alpha-2019-toy/card.png"' in paper
+
+
+def test_slides_redrawn_only_when_their_inputs_change(project: Path) -> None:
+    build(project)
+    figs = project / "figures/2020-01"
+    stamp = {p: (figs / p / "slide.png").stat().st_mtime_ns for p in ("alpha-2019-toy", "beta-2018-second")}
+    build(project)
+    assert {p: (figs / p / "slide.png").stat().st_mtime_ns for p in stamp} == stamp
+    index = project / "site_src/2020-01/beta-2018-second/index.md"
+    index.write_text(index.read_text().replace("tags: [toy]", "tags: [toy]\ntakeaways: [A new takeaway]"))
+    build(project)
+    assert (figs / "alpha-2019-toy/slide.png").stat().st_mtime_ns == stamp["alpha-2019-toy"]
+    assert (figs / "beta-2018-second/slide.png").stat().st_mtime_ns != stamp["beta-2018-second"]
