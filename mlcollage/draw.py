@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .markup import venue_line
+
 W, H, DPI = 1920, 1080, 100
 STYLE = Path(__file__).with_name("collage.mplstyle")
 INK, MUTED, ACCENT, OK, NO, PANEL_BG = (
@@ -205,7 +207,7 @@ def draw_slide(inp: SlideInput, panels: list[Any] | None = None, caveat: str = "
         )
         label = f"{inp.series} [{inp.number}/{inp.total}]" if inp.total else inp.series
         fig.text(0.03, 0.955, label, fontsize=20, fontweight="bold", color=ACCENT, va="top")
-        venue = inp.venue if str(inp.year) in inp.venue else f"{inp.venue} {inp.year}".strip()
+        venue = venue_line(inp.venue, inp.year)
         fit_text(fig, venue, (0.55, 0.925, 0.42, 0.035), 20, 12, color=MUTED)
         fig.texts[-1].set_x(0.97)
         fig.texts[-1].set_horizontalalignment("right")

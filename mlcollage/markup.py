@@ -32,3 +32,8 @@ def shorten(text: str, limit: int = 200) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def venue_line(venue: str, year: int) -> str:
+    """'ICML 2019'; a venue that already names a year (ICLR 2021 for a 2020 preprint) is kept."""
+    return venue if re.search(r"\b(19|20)\d\d\b", venue) else f"{venue} {year}".strip()

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
-from .markup import Markup, plain_text, shorten
+from .markup import Markup, plain_text, shorten, venue_line
 from .model import Digest, Outcome, Paper, Site
 
 ASSET_DIR = "assets"
@@ -52,6 +52,7 @@ def environment(template_dir: Path) -> jinja2.Environment:
     env.filters["isodate"] = lambda d: d.isoformat()
     env.filters["longdate"] = lambda d: f"{d.strftime('%B')} {d.day}, {d.year}"
     env.filters["number"] = format_number
+    env.filters["venue"] = lambda paper: venue_line(paper.venue, paper.year)
     return env
 
 
