@@ -154,6 +154,7 @@ def parser() -> argparse.ArgumentParser:
     )
     _common(c)
     c.add_argument("--strict", action="store_true", help="warnings fail the check (exit 1)")
+    c.add_argument("--quick", action="store_true", help="check quick-mode results instead")
     k = sub.add_parser(
         "clean",
         help="remove the built site and quick-mode results",

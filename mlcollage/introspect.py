@@ -51,3 +51,26 @@ def same_kind(default: Any, value: Any) -> bool:
     if isinstance(default, tuple | list):
         return isinstance(value, list | tuple)
     return isinstance(value, type(default))
+
+
+CAVEAT_NAMES = ("CAVEAT", "SUBSTITUTION")
+
+
+def caveat(script: Path) -> str:
+    """The experiment's module-level `CAVEAT` (or `SUBSTITUTION`) string, whitespace collapsed."""
+    try:
+        tree = ast.parse(script.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return ""
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and target.id in CAVEAT_NAMES:
+                try:
+                    value = ast.literal_eval(node.value)
+                except ValueError:
+                    continue
+                if isinstance(value, str):
+                    found[target.id] = " ".join(value.split())
+    return next((found[n] for n in CAVEAT_NAMES if n in found), "")

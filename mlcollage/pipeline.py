@@ -12,7 +12,7 @@ from .content import load_site
 from .model import InputError, Problem, Site
 from .publish import check_output, publish
 from .render import ASSET_DIR, RenderInput, render_pages
-from .runner import BuildFailed, run_stale
+from .runner import BuildFailed, plan, run_stale
 from .slides import DIGEST_PDF, draw_stale, slide_files
 
 
@@ -116,6 +116,33 @@ def build_site(opts: Options) -> None:
 
 
 def check_site(opts: Options) -> list[str]:
-    """Validate everything without running or writing; return warnings."""
-    load(opts)
-    return []
+    """Validate entries and experiment contracts without running or writing; return warnings."""
+    from .experiment import ContractError, load_experiment
+
+    site = load(opts)
+    problems = []
+    for paper in site.papers:
+        if paper.experiment is None:
+            continue
+        script = paper.experiment.path
+        try:
+            load_experiment(script)  # imports the module: checks the contract, runs nothing
+        except ContractError as exc:
+            problems.append(Problem(script, 1, str(exc).removeprefix(f"{script}: ")))
+    if problems:
+        raise InputError(problems)
+    warnings = []
+    mode = "quick" if opts.quick else "full"
+    for p in plan(site, Store(opts.figures), mode):
+        if p.stored is None:
+            warnings.append(f"{p.paper.source}: no frozen result for seed {p.seed}; "
+                            "`mlcollage build` will run the experiment")
+        elif not p.current:
+            warnings.append(f"{p.paper.source}: frozen result for seed {p.seed} is stale "
+                            "(experiment or config changed); `mlcollage build` will re-run it")
+        else:
+            for claim in p.stored.record.get("claims", []):
+                if not claim.get("holds"):
+                    warnings.append(f"{p.paper.source}: claim not reproduced (seed {p.seed}): "
+                                    f"{claim['statement']}")
+    return warnings

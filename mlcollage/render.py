@@ -36,6 +36,7 @@ class RenderInput:
     outcomes: Mapping[str, Outcome] = field(default_factory=dict)
     images: Mapping[str, PaperImages] = field(default_factory=dict)
     digest_pdfs: Mapping[str, str] = field(default_factory=dict)  # month -> file name
+    caveats: Mapping[str, str] = field(default_factory=dict)  # slug -> what the run does not show
     extra_head: str = ""  # serve mode's live-reload script; never in a published build
 
 
@@ -120,6 +121,7 @@ class Renderer:
             "images": images,
             "series": (k, n),
             "alt": slide_alt(paper, outcome),
+            "caveat": self.extra.caveats.get(paper.slug, ""),
         }
 
     def page(self, template: str, out: str, depth: int, **ctx: Any) -> tuple[str, bytes]:

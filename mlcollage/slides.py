@@ -20,6 +20,7 @@ from typing import Any
 from .cache import Store, canonical_json, local_sources, versions
 from .draw import STYLE, ClaimLine, SlideInput
 from .images import THUMB_WIDTHS
+from .introspect import caveat
 from .model import Digest, Outcome, Paper, Site
 from .publish import atomic_write
 from .render import PaperImages, series_numbers
@@ -136,8 +137,7 @@ def _panels(script: Path, run_folder: Path) -> tuple[list[Any], str]:
             arrays = {k: data[k] for k in data.files}
     result = decode_result(record["result"], arrays)
     panels = check_panels(module.panels(result), f"{script}: panels()")
-    caveat = getattr(module, "CAVEAT", "") or getattr(module, "SUBSTITUTION", "")
-    return panels, " ".join(str(caveat).split())
+    return panels, caveat(script)
 
 
 def draw_stale(

@@ -277,3 +277,22 @@ def test_arrays_round_trip(project: Path) -> None:
     result = run.result()
     assert isinstance(result["loss"], np.ndarray) and result["loss"].dtype == np.float32
     assert result["w"] == pytest.approx(2.0, abs=0.05)
+
+
+def test_check_validates_contracts_without_running(project: Path) -> None:
+    path = project / ALPHA / "experiment.py"
+    path.write_text(path.read_text().replace("def panels(", "def panelz("))
+    result = run_cli("check", "-C", project)
+    assert result.code == 2
+    assert f"{path}:1: no `panels()` function; expected the experiment contract" in result.err
+    assert not (project / "figures/2020-01").exists()  # nothing ran
+
+
+def test_check_strict_warns_on_stale_results(project: Path) -> None:
+    assert run_cli("check", "-C", project, "--strict").code == 1  # nothing frozen yet
+    build(project)
+    assert run_cli("check", "-C", project, "--strict").code == 0
+    script = project / GAMMA / "experiment.py"
+    script.write_text(script.read_text() + "\n")
+    result = run_cli("check", "-C", project, "--strict")
+    assert result.code == 1 and "gamma-2019-old/index.md: frozen result for seed 0 is stale" in result.err

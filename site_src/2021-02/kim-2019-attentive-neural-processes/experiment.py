@@ -59,7 +59,8 @@ from mlcollage.experiment import PALETTE, Claim, Panel
 CAVEAT = (
     "Held-out NLL is not claimed: away from the context points the ANP can be overconfident "
     "(its sigma is floored at 0.1), and in short runs its held-out NLL was sometimes worse than "
-    "the NP's even though its held-out error was lower."
+    "the NP's even though its held-out error was lower. In this short budget the NP barely uses "
+    "its context, which exaggerates its underfitting against the paper's 100k-step runs."
 )
 
 # ---------------------------------------------------------------------------------------------
