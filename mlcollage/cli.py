@@ -11,8 +11,25 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+VERB_ARGS = {
+    "month",
+    "title",
+    "authors",
+    "year",
+    "venue",
+    "arxiv",
+    "bibtex",
+    "slug",
+    "no_experiment",
+    "port",
+    "host",
+    "links",
+    "open_browser",
+}
+"""Verb-specific arguments, passed through as `Options.extra`."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +56,8 @@ class Options:
     """Seconds per experiment unless its front matter says otherwise."""
     drafts: bool = False
     """Include drafts."""
+    future: bool = False
+    """Include digests dated in the future."""
     no_run: bool = False
     """Never run experiments: publish frozen results, fail on stale ones (CI publishing)."""
     base_url: str = ""
@@ -73,7 +92,12 @@ def _common(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="project root with site_src/, templates/, figures/ (default: .)",
     )
-    p.add_argument("--drafts", action="store_true", help="include entries marked draft: true")
+    p.add_argument(
+        "--drafts",
+        action="store_true",
+        help="include entries marked draft: true (and future digests)",
+    )
+    p.add_argument("--future", action="store_true", help="include digests dated in the future")
 
 
 def _build_flags(p: argparse.ArgumentParser) -> None:
@@ -155,6 +179,15 @@ def parser() -> argparse.ArgumentParser:
     _common(c)
     c.add_argument("--strict", action="store_true", help="warnings fail the check (exit 1)")
     c.add_argument("--quick", action="store_true", help="check quick-mode results instead")
+    c.add_argument(
+        "--links",
+        action="store_true",
+        help="also check that every internal link and image in the built site resolves",
+    )
+    c.add_argument(
+        "--out", type=Path, metavar="DIR", help="built site for --links (default: _site)"
+    )
+    _new_parser(sub)
     k = sub.add_parser(
         "clean",
         help="remove the built site and quick-mode results",
@@ -164,6 +197,26 @@ def parser() -> argparse.ArgumentParser:
     _common(k)
     k.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: _site)")
     return p
+
+
+def _new_parser(sub: Any) -> None:
+    n = sub.add_parser(
+        "new",
+        help="scaffold a paper entry (offline)",
+        description="Create site_src/MONTH/<surname>-<year>-<short-title>/ with front matter, "
+        "a summary to fill in and a starter experiment that runs. Creates the month's index.md "
+        "if missing. Never overwrites; never fetches anything.",
+    )
+    _common(n)
+    n.add_argument("month", help="the digest month, YYYY-MM")
+    n.add_argument("--title", help="paper title")
+    n.add_argument("--authors", help='authors separated by ";", e.g. "Ada Lovelace; Alan Turing"')
+    n.add_argument("--year", type=int, help="publication year (default: from --arxiv or month)")
+    n.add_argument("--venue", default="", help="e.g. 'NeurIPS 2020'")
+    n.add_argument("--arxiv", default="", metavar="ID", help="arXiv id, e.g. 2006.10739")
+    n.add_argument("--bibtex", type=Path, metavar="FILE", help="read title/authors/year from .bib")
+    n.add_argument("--slug", default="", help="folder name (default: surname-year-short-title)")
+    n.add_argument("--no-experiment", action="store_true", help="do not create experiment.py")
 
 
 def options_from(args: argparse.Namespace) -> Options:
@@ -184,8 +237,10 @@ def options_from(args: argparse.Namespace) -> Options:
         strict=getattr(args, "strict", False),
         timeout=timeout,
         drafts=args.drafts,
+        future=args.future,
         no_run=getattr(args, "no_run", False),
         base_url=getattr(args, "base_url", ""),
+        extra={k: v for k, v in vars(args).items() if k in VERB_ARGS},
     )
 
 

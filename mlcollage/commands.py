@@ -48,6 +48,22 @@ def check(opts: Options) -> int:
         return _report_input(exc)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if opts.extra.get("links"):
+        from .linkcheck import check_links
+
+        if not (opts.out_dir / "index.html").is_file():
+            print(
+                f"mlcollage: {opts.out_dir}: no built site; run `mlcollage build` first",
+                file=sys.stderr,
+            )
+            return EXIT_INPUT
+        broken = check_links(opts.out_dir)
+        for problem in broken:
+            print(problem, file=sys.stderr)
+        if broken:
+            print(f"mlcollage: {len(broken)} broken internal link(s)", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"mlcollage: every internal link and image in {opts.out_dir} resolves")
     if warnings and opts.strict:
         return EXIT_FAILED
     print("mlcollage: site_src is valid")
@@ -71,4 +87,39 @@ def clean(opts: Options) -> int:
         shutil.rmtree(quick)
         removed.append(str(quick))
     print("removed " + (", ".join(removed) if removed else "nothing"))
+    return EXIT_OK
+
+
+def new(opts: Options) -> int:
+    from .scaffold import Entry, ScaffoldError, create_entry, parse_bibtex, year_from_arxiv
+
+    a = opts.extra
+    try:
+        if a.get("bibtex"):
+            path = a["bibtex"]
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ScaffoldError(
+                    f"{path}: cannot read ({exc.strerror}); expected a .bib file"
+                ) from None
+            entry = parse_bibtex(text, str(path))
+        else:
+            if not a.get("title") or not a.get("authors"):
+                raise ScaffoldError("--title and --authors are required (or --bibtex FILE)")
+            authors = tuple(x.strip() for x in a["authors"].split(";") if x.strip())
+            arxiv = a.get("arxiv") or ""
+            year = a.get("year") or year_from_arxiv(arxiv) or int(a["month"][:4])
+            entry = Entry(" ".join(a["title"].split()), authors, year, a.get("venue") or "", arxiv)
+        if a.get("arxiv") and not entry.arxiv:
+            entry = Entry(entry.title, entry.authors, entry.year, entry.venue, a["arxiv"])
+        folder, written = create_entry(
+            opts.src, a["month"], entry, a.get("slug") or "", experiment=not a.get("no_experiment")
+        )
+    except ScaffoldError as exc:
+        print(f"mlcollage: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    for path in written:
+        print(f"created {path}")
+    print(f"next: edit {folder / 'index.md'}, then `mlcollage serve` to preview")
     return EXIT_OK

@@ -176,9 +176,19 @@ def link_ok(url: str) -> bool:
     return not url.strip().startswith("//")
 
 
-def load_site(root: Path, include_drafts: bool = False) -> Site:
-    """Read and validate `root` (a `site_src/` folder); raise InputError listing every problem."""
+def load_site(
+    root: Path,
+    include_drafts: bool = False,
+    include_future: bool = False,
+    today: dt.date | None = None,
+) -> Site:
+    """Read and validate `root` (a `site_src/` folder); raise InputError listing every problem.
+
+    Drafts are left out unless ``include_drafts``; digests dated after ``today`` are left out
+    (with a notice) unless ``include_future`` or ``include_drafts``.
+    """
     root = Path(root)
+    today = today or dt.date.today()
     col = _Collector()
     config = _load_config(root, col)
     digests: list[Digest] = []
@@ -193,7 +203,15 @@ def load_site(root: Path, include_drafts: bool = False) -> Site:
     if col.problems or config is None:
         raise InputError(col.problems)
     digests.sort(key=lambda d: d.month, reverse=True)
-    return Site(root=root, config=config, digests=tuple(digests))
+    notices = []
+    if not (include_future or include_drafts):
+        for d in [d for d in digests if d.date > today]:
+            notices.append(
+                f"{d.source}: digest dated {d.date} is in the future; left out "
+                "(use --drafts or --future to include it)"
+            )
+            digests.remove(d)
+    return Site(root=root, config=config, digests=tuple(digests), notices=tuple(notices))
 
 
 def _load_config(root: Path, col: _Collector) -> SiteConfig | None:

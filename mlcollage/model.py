@@ -29,6 +29,34 @@ class InputError(Exception):
 
 
 @dataclass(frozen=True)
+class Resources:
+    """What a cluster job asks for: `experiment: {resources: ...}` over site.yaml's `resources`.
+
+    Used by `--executor slurm` (and submitit-local); None leaves the engine's default.
+    """
+
+    gpus: int | None = None
+    """GPUs per job (Slurm `--gpus-per-node`)."""
+    time_min: int | None = None
+    """Wall-time limit in minutes (front matter: '30m', '2h', '1h30m')."""
+    mem_gb: float | None = None
+    """Memory in GB (front matter: '8G', '500M')."""
+    partition: str | None = None
+    """Slurm partition."""
+    cpus: int | None = None
+    """CPUs per task."""
+
+    def over(self, base: Resources) -> Resources:
+        """These resources, with unset fields taken from ``base`` (the site default)."""
+        return Resources(
+            **{
+                name: getattr(base, name) if getattr(self, name) is None else getattr(self, name)
+                for name in self.__dataclass_fields__
+            }
+        )
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     """`site_src/site.yaml`."""
 
@@ -44,6 +72,8 @@ class SiteConfig:
     """The pages' `lang` attribute."""
     series: str = "ML-Collage"
     """The series label on slides: `ML-Collage [k/N]`."""
+    resources: Resources = Resources()
+    """Default cluster resources of every experiment (`--executor slurm`)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +87,10 @@ class ExperimentSpec:
     """One run per seed; a claim is reproduced only when it holds in every seed."""
     timeout: float | None = None
     """Seconds before the worker is killed; None uses the build's `--timeout`."""
+    gpu: bool = False
+    """`gpu: true`: the experiment runs on CUDA (and fails where there is none)."""
+    resources: Resources = Resources()
+    """Cluster resources asked for by `--executor slurm`, over site.yaml's defaults."""
     config_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Front-matter line of each config override, for error messages."""
 
@@ -117,6 +151,8 @@ class Site:
     root: Path
     config: SiteConfig
     digests: tuple[Digest, ...]
+    notices: tuple[str, ...] = ()
+    """Things left out on purpose (future digests), told to the user, never silent."""
 
     @property
     def papers(self) -> tuple[Paper, ...]:

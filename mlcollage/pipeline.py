@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from .slides import DIGEST_PDF, draw_stale, slide_files
 
 def load(opts: Options) -> Site:
     """Load and validate; apply command-line overrides of site.yaml."""
-    site = load_site(opts.src, include_drafts=opts.drafts)
+    site = load_site(opts.src, include_drafts=opts.drafts, include_future=opts.future)
+    for notice in site.notices:
+        print(f"notice: {notice}", file=sys.stderr)
     if opts.base_url:
         from urllib.parse import urlsplit
 
@@ -115,6 +118,22 @@ def build_site(opts: Options) -> None:
     print(f"mlcollage: wrote {len(files) + len(copies)} files to {opts.out_dir}", file=sys.stderr)
 
 
+def scaffold_warnings(site: Site) -> list[str]:
+    """Unfilled scaffold text (`TODO:`) and images without alt text, as `path: ...` warnings."""
+    from .scaffold import TODO
+
+    out = []
+    texts = [(d.source, d.title + "\n" + d.intro_md + "\n" + d.outro_md) for d in site.digests]
+    texts += [(p.source, "\n".join([p.title, p.summary_md, *p.takeaways])) for p in site.papers]
+    for source, text in texts:
+        if TODO in text:
+            out.append(f"{source}: unfilled scaffold text ('{TODO} ...'); expected your own words")
+        for alt in re.findall(r"!\[([^\]]*)\]\(", text):
+            if not alt.strip():
+                out.append(f"{source}: image without alt text; expected ![description](file)")
+    return out
+
+
 def check_site(opts: Options) -> list[str]:
     """Validate entries and experiment contracts without running or writing; return warnings."""
     from .experiment import ContractError, load_experiment
@@ -131,18 +150,24 @@ def check_site(opts: Options) -> list[str]:
             problems.append(Problem(script, 1, str(exc).removeprefix(f"{script}: ")))
     if problems:
         raise InputError(problems)
-    warnings = []
+    warnings = scaffold_warnings(site)
     mode = "quick" if opts.quick else "full"
     for p in plan(site, Store(opts.figures), mode):
         if p.stored is None:
-            warnings.append(f"{p.paper.source}: no frozen result for seed {p.seed}; "
-                            "`mlcollage build` will run the experiment")
+            warnings.append(
+                f"{p.paper.source}: no frozen result for seed {p.seed}; "
+                "`mlcollage build` will run the experiment"
+            )
         elif not p.current:
-            warnings.append(f"{p.paper.source}: frozen result for seed {p.seed} is stale "
-                            "(experiment or config changed); `mlcollage build` will re-run it")
+            warnings.append(
+                f"{p.paper.source}: frozen result for seed {p.seed} is stale "
+                "(experiment or config changed); `mlcollage build` will re-run it"
+            )
         else:
             for claim in p.stored.record.get("claims", []):
                 if not claim.get("holds"):
-                    warnings.append(f"{p.paper.source}: claim not reproduced (seed {p.seed}): "
-                                    f"{claim['statement']}")
+                    warnings.append(
+                        f"{p.paper.source}: claim not reproduced (seed {p.seed}): "
+                        f"{claim['statement']}"
+                    )
     return warnings

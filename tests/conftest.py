@@ -1,55 +1,15 @@
-"""Shared test helpers: an in-process `run_cli`, and a copy of the fixture project to build."""
+"""Fixtures shared by the tests (helpers live in helpers.py: conftest modules are not importable
+by name when several folders have one)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from mlcollage.cli import main
-
-REPO = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "data"
-FIXTURE_SITE = DATA / "site"
-EXPECTED = DATA / "expected"
-
-
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
-def run_cli(*args: str | Path) -> CliResult:
-    """Run `mlcollage ARGS` in this process, like httpie's `http()` test helper."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in args])
-    return CliResult(code, out.getvalue(), err.getvalue())
-
-
-def make_project(dest: Path, site: Path = FIXTURE_SITE) -> Path:
-    """A project folder: the fixture site_src, the real templates, an empty figures/."""
-    shutil.copytree(site, dest / "site_src", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO / "templates", dest / "templates")
-    (dest / "figures").mkdir()
-    return dest
+from helpers import make_project
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return make_project(tmp_path / "proj")
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` by relative path."""
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }

@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from conftest import DATA, EXPECTED, make_project, run_cli  # noqa: E402
+from helpers import DATA, EXPECTED, make_project, run_cli  # noqa: E402
 
 
 def golden_project(dest: Path) -> Path:

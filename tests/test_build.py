@@ -12,7 +12,7 @@ import pytest
 
 from mlcollage.linkcheck import check_links
 
-from conftest import EXPECTED, REPO, run_cli, snapshot
+from helpers import EXPECTED, REPO, run_cli, snapshot
 
 TEXT = (".html", ".xml", ".txt", ".css", ".js", ".json")
 

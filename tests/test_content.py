@@ -10,7 +10,7 @@ import pytest
 from mlcollage.content import link_ok, load_site
 from mlcollage.model import InputError
 
-from conftest import run_cli
+from helpers import run_cli
 
 PAPER = "site_src/2020-01/alpha-2019-toy/index.md"
 GOOD_FM = """title: A Toy Paper
@@ -211,7 +211,7 @@ def test_model_of_fixture(project: Path) -> None:
 
 
 def test_real_site_is_valid() -> None:
-    from conftest import REPO
+    from helpers import REPO
 
     site = load_site(REPO / "site_src")
     feb = next(d for d in site.digests if d.month == "2021-02")

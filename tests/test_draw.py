@@ -13,7 +13,7 @@ from PIL import Image
 from mlcollage import draw, images
 from mlcollage.draw import ClaimLine, SlideInput
 
-from conftest import run_cli
+from helpers import run_cli
 
 LONG = ("A remarkably long title that keeps going, " * 8)[:300]
 TAKEAWAYS = tuple(f"Takeaway number {i}: " + "a long sentence that would never fit on one line " * 3

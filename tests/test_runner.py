@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import REPO, run_cli, snapshot
+from helpers import REPO, run_cli, snapshot
 
 ALPHA = "site_src/2020-01/alpha-2019-toy"
 GAMMA = "site_src/2019-12/gamma-2019-old"

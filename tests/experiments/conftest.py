@@ -1,54 +1,6 @@
-"""Helpers shared by the reference-experiment tests: load, run quick in-process, draw panels."""
-
-from __future__ import annotations
-
-from pathlib import Path
-from typing import Any
+"""Every experiment test runs with one torch thread (helpers: exp_helpers.py)."""
 
 import pytest
-
-from mlcollage.experiment import (
-    check_claims,
-    check_panels,
-    load_experiment,
-    roundtrip,
-    run_experiment,
-)
-
-ROOT = Path(__file__).resolve().parents[2]
-DIGEST = ROOT / "site_src" / "2021-02"
-
-
-def load(slug: str) -> Any:
-    return load_experiment(DIGEST / slug / "experiment.py")
-
-
-def run_mode(module: Any, seed: int = 0, mode: str = "quick", **overrides: Any) -> dict:
-    """Run in-process like a worker would, and return the result as the cache gives it back."""
-    import dataclasses
-
-    config = module.Config.quick() if mode == "quick" else module.Config()
-    config = dataclasses.replace(config, **overrides)
-    return roundtrip(run_experiment(module, config, seed=seed, mode=mode, device="cpu"))
-
-
-def failed_claims(module: Any, result: dict) -> list[str]:
-    claims = check_claims(module.claims(result), "claims")
-    return [f"{c.statement} {dict(c.evidence)}" for c in claims if not c.holds]
-
-
-def draw_panels(module: Any, result: dict) -> int:
-    """Draw every panel on its own Axes of an off-screen figure; return how many were drawn."""
-    from matplotlib.figure import Figure
-
-    panels = check_panels(module.panels(result), "panels")
-    fig = Figure(figsize=(4 * len(panels), 3.5))
-    for i, panel in enumerate(panels):
-        ax = fig.add_subplot(1, len(panels), i + 1)
-        panel.draw(ax)
-        ax.set_title(panel.title)
-    fig.canvas.draw()
-    return len(panels)
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ import torch
 
 from mlcollage.experiment import roundtrip
 
-from conftest import draw_panels, failed_claims, load, run_mode
+from exp_helpers import draw_panels, failed_claims, load, run_mode
 
 SLUG = "kim-2019-attentive-neural-processes"
 SEEDS = (0, 1, 2, 3)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import draw_panels, failed_claims, load, run_mode
+from exp_helpers import draw_panels, failed_claims, load, run_mode
 
 SLUG = "higgins-2020-semantic-disentanglement"
 SEEDS = (0, 1, 2, 3)

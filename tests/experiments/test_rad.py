@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from conftest import draw_panels, failed_claims, load, run_mode
+from exp_helpers import draw_panels, failed_claims, load, run_mode
 
 SLUG = "oktay-2020-randomized-autodiff"
 SEEDS = (0, 1, 2, 3)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import draw_panels, failed_claims, load, run_mode
+from exp_helpers import draw_panels, failed_claims, load, run_mode
 
 SLUG = "rahaman-2019-spectral-bias"
 SEEDS = (0, 1, 2, 3)

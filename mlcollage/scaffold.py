@@ -1,0 +1,215 @@
+"""`mlcollage new`: scaffold a paper entry (and its month) from flags or a BibTeX file. Offline."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+TEMPLATE = Path(__file__).with_name("scaffold") / "experiment.py.tmpl"
+TODO = "TODO:"
+"""Prefix of scaffold text still to be written; `mlcollage check --strict` reports it."""
+STOPWORDS = {
+    "a",
+    "an",
+    "the",
+    "of",
+    "on",
+    "in",
+    "for",
+    "and",
+    "to",
+    "with",
+    "via",
+    "by",
+    "from",
+    "at",
+    "is",
+    "are",
+    "towards",
+    "toward",
+    "how",
+    "what",
+    "why",
+    "do",
+    "does",
+    "can",
+}
+MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class ScaffoldError(Exception):
+    """Bad `new` arguments; the CLI exits 2."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    title: str
+    authors: tuple[str, ...]
+    year: int
+    venue: str = ""
+    arxiv: str = ""
+
+
+def ascii_slug(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def make_slug(entry: Entry, words: int = 2) -> str:
+    """`<surname>-<year>-<short-title>`: first author's surname, two significant title words."""
+    surname = ascii_slug(entry.authors[0].split()[-1]) if entry.authors else "anon"
+    significant = [w for w in ascii_slug(entry.title).split("-") if w and w not in STOPWORDS]
+    return "-".join([surname, str(entry.year), *significant[:words]])
+
+
+def year_from_arxiv(arxiv: str) -> int | None:
+    """2006.10739 -> 2020; hep-th/9901001 -> 1999."""
+    m = re.match(r"^(\d{2})(\d{2})\.\d{4,5}(v\d+)?$", arxiv) or re.search(
+        r"/(\d{2})(\d{2})\d{3}", arxiv
+    )
+    if not m:
+        return None
+    yy = int(m.group(1))
+    return 2000 + yy if yy < 91 else 1900 + yy
+
+
+# ---------------------------------------------------------------------------------------------
+# BibTeX (one entry; enough for what a paper's "cite" box gives you)
+
+
+def parse_bibtex(text: str, source: str = "bibtex") -> Entry:
+    m = re.search(r"@\w+\s*\{\s*[^,]*,", text)
+    if not m:
+        raise ScaffoldError(f"{source}:1: no BibTeX entry found; expected @article{{key, ...}}")
+    fields = _bib_fields(text[m.end() :])
+    title = _clean(fields.get("title", ""))
+    authors = tuple(_name(a) for a in re.split(r"\s+and\s+", _clean(fields.get("author", ""))) if a)
+    if not title or not authors:
+        raise ScaffoldError(f"{source}:1: BibTeX entry needs title and author fields")
+    arxiv = _clean(fields.get("eprint", ""))
+    year = fields.get("year", "")
+    if not year.strip().isdigit():
+        year = str(year_from_arxiv(arxiv) or "")
+    if not year.strip().isdigit():
+        raise ScaffoldError(f"{source}:1: BibTeX entry has no year; expected year = {{2020}}")
+    venue = _clean(fields.get("booktitle") or fields.get("journal") or "")
+    return Entry(title, authors, int(year), venue, arxiv)
+
+
+def _bib_fields(body: str) -> dict[str, str]:
+    fields, i = {}, 0
+    while True:
+        m = re.compile(r"\s*(\w+)\s*=\s*").match(body, i)
+        if not m:
+            return fields
+        name, i = m.group(1).lower(), m.end()
+        if i < len(body) and body[i] in '{"':
+            close, depth, j = "}" if body[i] == "{" else '"', 0, i
+            while j < len(body):
+                ch = body[j]
+                depth += ch == "{"
+                depth -= ch == "}" and body[i] == "{"
+                if (close == "}" and depth == 0 and ch == "}") or (
+                    close == '"' and ch == '"' and j > i
+                ):
+                    break
+                j += 1
+            fields[name], i = body[i + 1 : j], j + 1
+        else:
+            m2 = re.compile(r"[^,}\s]+").match(body, i)
+            fields[name], i = (m2.group(0), m2.end()) if m2 else ("", i)
+        m3 = re.compile(r"\s*,?").match(body, i)
+        i = m3.end() if m3 else i
+
+
+def _clean(value: str) -> str:
+    return " ".join(value.replace("{", "").replace("}", "").split())
+
+
+def _name(author: str) -> str:
+    """'Rahaman, Nasim' -> 'Nasim Rahaman'."""
+    author = author.strip()
+    if "," in author:
+        last, first = author.split(",", 1)
+        return f"{first.strip()} {last.strip()}"
+    return author
+
+
+# ---------------------------------------------------------------------------------------------
+# writing the entry
+
+
+def _yaml_str(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def paper_index(entry: Entry) -> str:
+    lines = [
+        "---",
+        f"title: {_yaml_str(entry.title)}",
+        "authors: [" + ", ".join(_yaml_str(a) for a in entry.authors) + "]",
+        f"year: {entry.year}",
+    ]
+    if entry.venue:
+        lines.append(f"venue: {_yaml_str(entry.venue)}")
+    if entry.arxiv:
+        lines += [
+            f"arxiv: {_yaml_str(entry.arxiv)}",
+            "links:",
+            f"  paper: https://arxiv.org/abs/{entry.arxiv}",
+        ]
+    lines += [
+        "tags: [todo]",
+        "takeaways:",
+        f'  - "{TODO} the paper\'s main finding, in one short line"',
+        f'  - "{TODO} what it means, in one short line"',
+        "# experiment: {config: {steps: 300}, seeds: [0], timeout: 600}",
+        "---",
+        f"{TODO} a one-paragraph summary of the paper in your own words: the question, the",
+        "method, the headline result, and what the reference experiment reproduces.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def month_index(month: str) -> str:
+    year, mon = (int(x) for x in month.split("-"))
+    last = dt.date(year, mon, calendar.monthrange(year, mon)[1])
+    name = f"{calendar.month_name[mon]} {year}"
+    return (
+        f"---\ntitle: {_yaml_str(name + ': papers to read this month')}\n"
+        f"date: {last.isoformat()}\n---\n{TODO} the digest's introduction.\n\n"
+        "<!-- papers -->\n\n"
+        f"{TODO} the digest's closing words.\n"
+    )
+
+
+def create_entry(
+    src: Path, month: str, entry: Entry, slug: str = "", experiment: bool = True
+) -> tuple[Path, list[Path]]:
+    """Write the paper folder (and the month's index.md if missing); refuse to overwrite."""
+    if not MONTH_RE.match(month):
+        raise ScaffoldError(f"month '{month}' is not a month; expected YYYY-MM such as 2021-03")
+    slug = slug or make_slug(entry)
+    if not re.match(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", slug):
+        raise ScaffoldError(
+            f"slug '{slug}' is not valid; expected lowercase letters, digits, hyphens"
+        )
+    folder = src / month / slug
+    if folder.exists():
+        raise ScaffoldError(f"{folder} already exists; not overwriting it (choose --slug)")
+    files = {folder / "index.md": paper_index(entry)}
+    month_md = src / month / "index.md"
+    if not month_md.exists():
+        files[month_md] = month_index(month)
+    if experiment:
+        code = TEMPLATE.read_text(encoding="utf-8").replace("@TITLE@", entry.title)
+        files[folder / "experiment.py"] = code
+    folder.mkdir(parents=True)
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+    return folder, sorted(files)
