@@ -63,7 +63,8 @@ class Options:
     base_url: str = ""
     """Override site.yaml's base_url (e.g. for a GitHub Pages sub-path)."""
     executor: str = "local"
-    """Where experiments run: 'local' (process pool)."""
+    """Where experiments run: 'local' (process pool), 'dask' (a local Dask cluster),
+    'dask://HOST:PORT', 'slurm' or 'submitit-local' (see executors.py)."""
     extra: dict = field(default_factory=dict)
 
     @property
@@ -141,6 +142,13 @@ def _build_flags(p: argparse.ArgumentParser) -> None:
         help="time limit per experiment run (default: 600)",
     )
     p.add_argument(
+        "--executor",
+        default="local",
+        metavar="ENGINE",
+        help="where experiments run: local (process pool, default), dask (a Dask cluster on "
+        "this machine), dask://HOST:PORT, slurm (submitit), submitit-local",
+    )
+    p.add_argument(
         "--no-run",
         action="store_true",
         help="never run experiments; fail if a frozen result is stale",
@@ -188,6 +196,21 @@ def parser() -> argparse.ArgumentParser:
         "--out", type=Path, metavar="DIR", help="built site for --links (default: _site)"
     )
     _new_parser(sub)
+    v = sub.add_parser(
+        "serve",
+        help="preview with live reload; rebuilds on every edit",
+        description="Build into a temporary folder, serve it on 127.0.0.1, watch site_src/ and "
+        "templates/, rebuild on change and reload the browser. Drafts are shown with a banner. "
+        "Edited experiments re-run in the background. Nothing is left behind on Ctrl-C.",
+    )
+    _common(v)
+    v.add_argument(
+        "--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)"
+    )
+    v.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    v.add_argument("--quick", action="store_true", help="run edited experiments in quick mode")
+    v.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="experiment processes")
+    v.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS")
     k = sub.add_parser(
         "clean",
         help="remove the built site and quick-mode results",
@@ -226,6 +249,14 @@ def options_from(args: argparse.Namespace) -> Options:
     timeout = getattr(args, "timeout", 600.0)
     if timeout <= 0:
         raise SystemExit(_usage(f"--timeout must be > 0, got {timeout}"))
+    executor = getattr(args, "executor", "local")
+    if executor != "local":
+        from .executors import executor_problem  # light: finds, never imports, dask/submitit
+
+        problem = executor_problem(executor)
+        if problem:
+            print(f"mlcollage: {problem}", file=sys.stderr)
+            raise SystemExit(EXIT_INPUT)
     return Options(
         project=args.project,
         out=getattr(args, "out", None),
@@ -240,6 +271,7 @@ def options_from(args: argparse.Namespace) -> Options:
         future=args.future,
         no_run=getattr(args, "no_run", False),
         base_url=getattr(args, "base_url", ""),
+        executor=executor,
         extra={k: v for k, v in vars(args).items() if k in VERB_ARGS},
     )
 

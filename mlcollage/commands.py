@@ -23,6 +23,7 @@ def _report_input(error: InputError) -> int:
 def build(opts: Options) -> int:
     from .pipeline import build_site
     from .runner import BuildFailed
+    from .search import SearchIndexError
 
     try:
         build_site(opts)
@@ -31,7 +32,7 @@ def build(opts: Options) -> int:
     except OutputError as exc:
         print(f"mlcollage: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    except BuildFailed as exc:
+    except (BuildFailed, SearchIndexError) as exc:
         print(
             f"mlcollage: build failed: {exc}; the previous site was left as it was", file=sys.stderr
         )
@@ -123,3 +124,9 @@ def new(opts: Options) -> int:
         print(f"created {path}")
     print(f"next: edit {folder / 'index.md'}, then `mlcollage serve` to preview")
     return EXIT_OK
+
+
+def serve(opts: Options) -> int:
+    from .serve import serve as run_server
+
+    return run_server(opts)

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from .frontmatter import Document, did_you_mean, parse_yaml, split_front_matter
 from .introspect import config_fields, same_kind
 from .model import Digest, ExperimentSpec, InputError, Paper, Problem, Site, SiteConfig
+from .resources import RESOURCE_FIELDS, to_resources
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -59,6 +60,7 @@ SITE_FIELDS: Spec = {
     "base_url": (_is_str, "an absolute http(s) URL", True),
     "language": (_is_str, "a language tag such as 'en'", False),
     "series": (_is_str, "a string such as 'ML-Collage'", False),
+    "resources": (_is_map, "a mapping such as {partition: gpu, time: 30m, mem: 8G}", False),
 }
 DIGEST_FIELDS: Spec = {
     "title": (_is_str, "a string", True),
@@ -87,7 +89,7 @@ PAPER_FIELDS: Spec = {
         False,
     ),
     "slug": (_is_str, "a slug of lowercase letters, digits and hyphens", False),
-    "experiment": (_is_map, "a mapping with config, seeds, timeout", False),
+    "experiment": (_is_map, "a mapping with config, seeds, timeout, gpu, resources", False),
 }
 EXPERIMENT_FIELDS: Spec = {
     "config": (_is_map, "a mapping of Config field overrides", False),
@@ -101,6 +103,8 @@ EXPERIMENT_FIELDS: Spec = {
         "a positive number of seconds",
         False,
     ),
+    "gpu": (_is_bool, "true or false (run on CUDA)", False),
+    "resources": (_is_map, "a mapping such as {gpus: 1, time: 30m, mem: 8G}", False),
 }
 
 
@@ -224,6 +228,8 @@ def _load_config(root: Path, col: _Collector) -> SiteConfig | None:
     doc = _read_yaml(path, path.read_text(encoding="utf-8"), 1, col)
     if doc is None or not col.check_fields(doc, SITE_FIELDS):
         return None
+    if "resources" in doc.data and not col.check_fields(doc, RESOURCE_FIELDS, ("resources",)):
+        return None
     base = doc.data["base_url"]
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -234,7 +240,8 @@ def _load_config(root: Path, col: _Collector) -> SiteConfig | None:
         )
         return None
     return SiteConfig(
-        **{k: str(v).strip() for k, v in doc.data.items()} | {"base_url": base.rstrip("/") + "/"}
+        **{k: str(v).strip() for k, v in doc.data.items() if k != "resources"}
+        | {"base_url": base.rstrip("/") + "/", "resources": to_resources(doc.data.get("resources"))}
     )
 
 
@@ -399,6 +406,10 @@ def _experiment(folder: Path, doc: Document, col: _Collector) -> ExperimentSpec 
     if isinstance(section, dict):
         if not col.check_fields(doc, EXPERIMENT_FIELDS, ("experiment",)):
             return False
+        if "resources" in section and not col.check_fields(
+            doc, RESOURCE_FIELDS, ("experiment", "resources")
+        ):
+            return False
         if not script.is_file():
             col.add(
                 doc.path,
@@ -419,6 +430,8 @@ def _experiment(folder: Path, doc: Document, col: _Collector) -> ExperimentSpec 
         config=dict(section.get("config") or {}),
         seeds=tuple(section.get("seeds") or (0,)),
         timeout=section.get("timeout"),
+        gpu=bool(section.get("gpu", False)),
+        resources=to_resources(section.get("resources")),
         config_lines=lines,
     )
 

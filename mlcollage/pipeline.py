@@ -10,10 +10,12 @@ from pathlib import Path
 from .cache import Store
 from .cli import Options
 from .content import load_site
-from .model import InputError, Problem, Site
+from .introspect import caveat
+from .model import InputError, Outcome, Problem, Site
 from .publish import check_output, publish
 from .render import ASSET_DIR, RenderInput, render_pages
-from .runner import BuildFailed, plan, run_stale
+from .runner import BuildFailed, outcome, plan, run_stale
+from .search import index_site
 from .slides import DIGEST_PDF, draw_stale, slide_files
 
 
@@ -84,12 +86,39 @@ def bundle_copies(site: Site) -> dict[str, Path]:
     return out
 
 
-def build_site(opts: Options) -> None:
-    """Build the site into ``opts.out_dir``; the previous site stays unless everything succeeded."""
+def frozen_outcomes(site: Site, store: Store, mode: str) -> dict[str, Outcome]:
+    """Outcomes from `figures/` alone; stale or missing results are marked 'running' (serve)."""
+    by_slug: dict[str, list] = {}
+    for p in plan(site, store, mode):
+        by_slug.setdefault(p.paper.slug, []).append(p)
+    out = {}
+    for paper in site.papers:
+        mine = by_slug.get(paper.slug)
+        if mine:
+            runs = [p.stored for p in mine if p.stored is not None]
+            current = all(p.current for p in mine)
+            out[paper.slug] = outcome(
+                paper,
+                runs if len(runs) == len(mine) else [],
+                "cached" if current else "running",
+                stale=not current,
+            )
+    return out
+
+
+def build_site(opts: Options, extra_head: str = "", defer_runs: bool = False) -> Site:
+    """Build the site into ``opts.out_dir``; the previous site stays unless everything succeeded.
+
+    ``defer_runs`` (serve) renders stale experiments as running instead of running them;
+    ``extra_head`` (serve) is injected into every page's <head>, never in a published build.
+    """
     site = load(opts)
     check_output(opts.out_dir)
     store = Store(opts.figures)
-    outcomes, failures = run_stale(site, opts, store)
+    if defer_runs:
+        outcomes, failures = frozen_outcomes(site, store, "quick" if opts.quick else "full"), []
+    else:
+        outcomes, failures = run_stale(site, opts, store)
     if failures and not opts.keep_going:
         raise BuildFailed(f"{len(failures)} experiment(s) failed: " + "; ".join(failures))
     if opts.strict:
@@ -107,15 +136,22 @@ def build_site(opts: Options) -> None:
         print(f"warning: {warning}", file=sys.stderr)
     if warnings and opts.strict:
         raise BuildFailed(f"--strict: {len(warnings)} warning(s)")
-    extra = RenderInput(outcomes=outcomes, images=images, digest_pdfs={m: DIGEST_PDF for m in pdfs})
+    extra = RenderInput(
+        outcomes=outcomes,
+        images=images,
+        digest_pdfs={m: DIGEST_PDF for m in pdfs},
+        caveats={p.slug: caveat(p.experiment.path) for p in site.papers if p.experiment},
+        extra_head=extra_head,
+    )
     files = render_pages(site, opts.templates, extra)
     copies = (
         static_copies(opts.templates)
         | bundle_copies(site)
         | slide_files(site, store, mode, images, pdfs)
     )
-    publish(files, copies, opts.out_dir)
+    publish(files, copies, opts.out_dir, finalize=index_site)
     print(f"mlcollage: wrote {len(files) + len(copies)} files to {opts.out_dir}", file=sys.stderr)
+    return site
 
 
 def scaffold_warnings(site: Site) -> list[str]:

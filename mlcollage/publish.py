@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 MARKER = ".mlcollage-site"
@@ -27,11 +27,13 @@ def check_output(out: Path) -> None:
         )
 
 
-def publish(files: Mapping[str, bytes], copies: Mapping[str, Path], out: Path) -> None:
+def publish(files: Mapping[str, bytes], copies: Mapping[str, Path], out: Path,
+            finalize: Callable[[Path], None] | None = None) -> None:
     """Write ``files`` and copy ``copies`` (relative path -> source file) into ``out`` atomically.
 
-    The new site is assembled beside ``out`` and renamed into place; on any error the
-    temporary folder is removed and ``out`` is left exactly as it was.
+    The new site is assembled beside ``out`` (``finalize`` runs on it, e.g. the search index)
+    and renamed into place; on any error the temporary folder is removed and ``out`` is left
+    exactly as it was.
     """
     out = Path(out).absolute()
     check_output(out)
@@ -45,6 +47,8 @@ def publish(files: Mapping[str, bytes], copies: Mapping[str, Path], out: Path) -
         for rel, src in sorted(copies.items()):
             _copy(src, tmp / rel, made)
         _write(tmp / MARKER, b"built by mlcollage; this folder is replaced by each build\n", made)
+        if finalize is not None:
+            finalize(tmp)
         swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

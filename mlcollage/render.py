@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 import jinja2
 
-from .markup import Markup, plain_text, shorten, venue_line
+from .cite import digest_bibtex, paper_bibtex, scholar_meta
+from .markup import Markup, plain_text, pygments_css, shorten, venue_line
 from .model import Digest, Outcome, Paper, Site
 
 ASSET_DIR = "assets"
@@ -122,6 +123,7 @@ class Renderer:
             "series": (k, n),
             "alt": slide_alt(paper, outcome),
             "caveat": self.extra.caveats.get(paper.slug, ""),
+
         }
 
     def page(self, template: str, out: str, depth: int, **ctx: Any) -> tuple[str, bytes]:
@@ -168,6 +170,7 @@ class Renderer:
         files.update(
             [self.page("404.html", "404.html", 0, title="Page not found", abs_root=self.base_path)]
         )
+        files["assets/pygments.css"] = pygments_css().encode()
         files["feed.xml"] = self.feed()
         files["sitemap.xml"] = self.sitemap(files)
         files["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {self.base}sitemap.xml\n".encode()
@@ -194,6 +197,7 @@ class Renderer:
             outro_html=self.html("outro", digest.outro_md),
             pdf=self.extra.digest_pdfs.get(digest.month, ""),
             title=digest.title,
+            bibtex=digest_bibtex(digest, self.site.config),
         )
 
     def paper_page(
@@ -208,6 +212,8 @@ class Renderer:
             prev=prev,
             next=nxt,
             title=paper.title,
+            bibtex=paper_bibtex(paper),
+            scholar=scholar_meta(paper),
         )
 
     def feed(self) -> bytes:

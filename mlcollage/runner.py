@@ -243,10 +243,8 @@ def run_stale(site: Site, opts: Any, store: Store) -> tuple[dict[str, Outcome], 
         )
     results: dict[tuple[str, int], JobResult] = {}
     if todo:
-        cuda = _cuda_available()
-        jobs = [job_for(p, opts.timeout) for p in todo]
-        with LiveProgress(len(jobs)) as live:
-            for r in run_local(jobs, opts.jobs, live.update, live.done, exclusive=lambda j: cuda):
+        with LiveProgress(len(todo)) as live:
+            for r in _run_jobs(site, todo, opts, live):
                 results[(r.job.slug, r.job.seed)] = r
     outcomes: dict[str, Outcome] = {}
     failures: list[str] = []
@@ -261,6 +259,41 @@ def run_stale(site: Site, opts: Any, store: Store) -> tuple[dict[str, Outcome], 
                 failures.append(f"{paper.slug}: {o.error}")
     print_table(rows)
     return outcomes, failures
+
+
+def _run_jobs(site: Site, todo: list[Planned], opts: Any, live: LiveProgress) -> list[JobResult]:
+    """Run on the engine `--executor` names: the local pool, or one from executors.py.
+
+    `gpu: true` experiments get device cuda; elsewhere the worker picks CUDA when it has it.
+    Locally, CUDA jobs run one at a time.
+    """
+    cuda = _cuda_available()
+    jobs = [job_for(p, opts.timeout, "cuda" if p.paper.experiment.gpu else None) for p in todo]
+    executor = getattr(opts, "executor", "local")
+    if executor == "local":
+
+        def exclusive(job: Job) -> bool:
+            return cuda or job.device == "cuda"
+
+        return run_local(jobs, opts.jobs, live.update, live.done, exclusive=exclusive)
+    from .executors import EngineError, run_elsewhere
+
+    resources = {
+        p.paper.slug: p.paper.experiment.resources.over(site.config.resources) for p in todo
+    }
+    try:
+        return run_elsewhere(
+            executor,
+            jobs,
+            n_jobs=opts.jobs,
+            project=opts.project,
+            resources=resources,
+            cuda=cuda,
+            on_progress=live.update,
+            on_done=live.done,
+        )
+    except EngineError as exc:
+        raise BuildFailed(f"--executor {executor}: {exc}") from exc
 
 
 def _paper_outcome(

@@ -102,6 +102,7 @@ def execute(job: Job, on_progress: Callable[[int, int], None] | None = None) -> 
             run_experiment,
         )
 
+        _check_device(job)
         module = load_experiment(job.script)
         config = make_config(module, job)
         raw = run_experiment(
@@ -145,6 +146,23 @@ def execute(job: Job, on_progress: Callable[[int, int], None] | None = None) -> 
         else:
             message = f"{type(exc).__name__}: {exc}\n{_where(exc, job.script)}"
         return JobResult(job, False, error=message.strip(), wall_s=time.perf_counter() - start)
+
+
+def _check_device(job: Job) -> None:
+    """A `gpu: true` experiment fails with a clear message where there is no CUDA."""
+    if not (job.device or "").startswith("cuda"):
+        return
+    import socket
+
+    import torch
+
+    from .experiment import ContractError
+
+    if not torch.cuda.is_available():
+        raise ContractError(
+            f"{job.script.parent / 'index.md'}: the experiment declares gpu: true but CUDA is "
+            f"not available on {socket.gethostname()}; expected a machine with a GPU"
+        )
 
 
 def _where(exc: BaseException, script: Path) -> str:

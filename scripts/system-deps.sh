@@ -4,8 +4,13 @@
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
-fc-list 2>/dev/null | grep -qi "DejaVu Sans" || need+=(fonts-dejavu-core)
+fonts="$(fc-list : family 2>/dev/null || true)"  # (a pipe into grep -q would trip pipefail)
+grep -qi "Noto Sans CJK" <<<"$fonts" || need+=(fonts-noto-cjk)
+grep -qi "DejaVu Sans" <<<"$fonts" || need+=(fonts-dejavu-core)
+# axe-core (accessibility checks injected by the browser tests), from the npm registry
+if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null 2>&1; then
+  npm install --silent --no-audit --no-fund --prefix .cache/npm axe-core@4 >/dev/null
+fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "missing system packages: ${need[*]}; run: sudo apt-get install -y ${need[*]}" >&2
