@@ -48,3 +48,20 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+ALPHA = "site_src/2020-01/alpha-2019-toy"
+"""The fixture paper with the toy linear-regression experiment."""
+GAMMA = "site_src/2019-12/gamma-2019-old"
+"""The fixture paper with the toy Monte-Carlo experiment."""
+
+
+def replace_run(project: Path, body: str, front: str = "") -> None:
+    """Replace the toy experiment's `run` with ``body``; optionally add front-matter lines."""
+    path = project / ALPHA / "experiment.py"
+    src = path.read_text()
+    start, end = src.index("def run("), src.index("# ----", src.index("def run("))
+    path.write_text(src[:start] + body + "\n\n" + src[end:])
+    if front:
+        index = project / ALPHA / "index.md"
+        index.write_text(index.read_text().replace("takeaways:", front + "takeaways:", 1))

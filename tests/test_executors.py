@@ -23,12 +23,11 @@ from mlcollage.resources import slurm_parameters
 from mlcollage.runner import run_stale
 from mlcollage.worker import Job
 
-from helpers import REPO, make_project, run_cli
+from helpers import ALPHA, REPO, make_project, replace_run, run_cli
 
 distributed = pytest.importorskip("distributed")
 pytest.importorskip("submitit")
 
-ALPHA = "site_src/2020-01/alpha-2019-toy"
 RUN_FIELDS = {"wall_s", "cpu_s", "peak_mem_mb", "date", "device"}
 """Provenance that differs between any two runs (or machines); everything else must match."""
 
@@ -57,17 +56,6 @@ def frozen(project: Path) -> dict[str, object]:
         p.relative_to(project).as_posix() for p in (project / "figures").rglob("arrays-*.npz")
     )
     return out
-
-
-def write_run(project: Path, body: str, front: str = "") -> None:
-    """Replace the toy experiment's `run` with ``body``; optionally add front-matter lines."""
-    path = project / ALPHA / "experiment.py"
-    src = path.read_text()
-    start, end = src.index("def run("), src.index("# ----", src.index("def run("))
-    path.write_text(src[:start] + body + "\n\n" + src[end:])
-    if front:
-        index = project / ALPHA / "index.md"
-        index.write_text(index.read_text().replace("takeaways:", front + "takeaways:", 1))
 
 
 SELF_KILL = (
@@ -112,7 +100,7 @@ def test_dask_cluster_same_results_then_cache(project: Path, cluster: str, local
 
 
 def test_dask_hung_experiment_times_out(project: Path, cluster: str) -> None:
-    write_run(project, HANG, front="experiment: {timeout: 3}\n")
+    replace_run(project, HANG, front="experiment: {timeout: 3}\n")
     start = time.monotonic()
     result = build(project, "--executor", cluster, code=1)
     assert time.monotonic() - start < 40
@@ -123,7 +111,7 @@ def test_dask_hung_experiment_times_out(project: Path, cluster: str) -> None:
 
 def test_dask_killed_worker_fails_that_paper(project: Path) -> None:
     # `--executor dask`: mlcollage's own LocalCluster, where a lost worker fails its task at once
-    write_run(project, SELF_KILL)
+    replace_run(project, SELF_KILL)
     start = time.monotonic()
     result = build(project, "--executor", "dask", "-j", "2", code=1)
     assert time.monotonic() - start < 40
@@ -137,10 +125,10 @@ def test_submitit_local_same_results_and_failures(project: Path, local_run) -> N
     assert list(project.glob(".mlcollage/submitit-local-logs/alpha-2019-toy/*_log.err"))
     assert ran(build(project, "--executor", "submitit-local")) == set()
     good = frozen(project)
-    write_run(project, SELF_KILL)
+    replace_run(project, SELF_KILL)
     result = build(project, "--executor", "submitit-local", code=1)
     assert "alpha-2019-toy: worker process died" in result.err
-    write_run(project, HANG, front="experiment: {timeout: 2}\n")
+    replace_run(project, HANG, front="experiment: {timeout: 2}\n")
     start = time.monotonic()
     result = build(project, "--executor", "submitit-local", code=1)
     assert time.monotonic() - start < 30 and "timed out after 2 s" in result.err

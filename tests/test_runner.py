@@ -13,10 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import REPO, run_cli, snapshot
+from helpers import ALPHA, GAMMA, REPO, replace_run, run_cli, snapshot
 
-ALPHA = "site_src/2020-01/alpha-2019-toy"
-GAMMA = "site_src/2019-12/gamma-2019-old"
 FIG_ALPHA = "figures/2020-01/alpha-2019-toy"
 
 
@@ -41,17 +39,6 @@ def mtimes(folder: Path) -> dict[str, int]:
         for p in folder.rglob("*")
         if p.is_file()
     }
-
-
-def write_experiment(project: Path, body: str, front: str = "") -> None:
-    """Replace the toy experiment's `run` with ``body`` (keeps Config, panels, claims)."""
-    path = project / ALPHA / "experiment.py"
-    src = path.read_text()
-    start, end = src.index("def run("), src.index("# ----", src.index("def run("))
-    path.write_text(src[:start] + body + "\n\n" + src[end:])
-    if front:
-        index = project / ALPHA / "index.md"
-        index.write_text(index.read_text().replace("takeaways:", front + "takeaways:", 1))
 
 
 def test_second_build_runs_and_rewrites_nothing(project: Path) -> None:
@@ -114,7 +101,7 @@ def test_raising_experiment_fails_build_and_keeps_site(project: Path) -> None:
     build(project)
     site = snapshot(project / "_site")
     figs = snapshot(project / "figures")
-    write_experiment(project, "def run(config, ctx):\n    raise RuntimeError('boom at step 3')")
+    replace_run(project, "def run(config, ctx):\n    raise RuntimeError('boom at step 3')")
     result = build(project, code=1)
     assert "alpha-2019-toy" in result.err and "RuntimeError: boom at step 3" in result.err
     assert "experiment.py:" in result.err  # the line of the experiment that raised
@@ -123,7 +110,7 @@ def test_raising_experiment_fails_build_and_keeps_site(project: Path) -> None:
 
 def test_keep_going_publishes_failed_paper_with_stale_result(project: Path) -> None:
     build(project)
-    write_experiment(project, "def run(config, ctx):\n    raise RuntimeError('boom')")
+    replace_run(project, "def run(config, ctx):\n    raise RuntimeError('boom')")
     result = build(project, "--keep-going")
     assert "failed" in result.err
     page = (project / "_site/2020-01/alpha-2019-toy/index.html").read_text()
@@ -132,7 +119,7 @@ def test_keep_going_publishes_failed_paper_with_stale_result(project: Path) -> N
 
 
 def test_nan_result_is_a_contract_error(project: Path) -> None:
-    write_experiment(
+    replace_run(
         project,
         "def run(config, ctx):\n    return {'mode': ctx.mode, 'w': float('nan'),"
         " 'slope': 2.0, 'loss': np.array([1.0, np.nan])}",
@@ -146,7 +133,7 @@ def test_nan_result_is_a_contract_error(project: Path) -> None:
 
 
 def test_hanging_experiment_is_killed_at_its_time_limit(project: Path) -> None:
-    write_experiment(
+    replace_run(
         project,
         "def run(config, ctx):\n    import time\n    time.sleep(600)",
         front="experiment: {timeout: 3}\n",
@@ -235,7 +222,7 @@ def test_only_runs_one_and_no_run_refuses_stale(project: Path) -> None:
 def test_sigkill_mid_run_loses_nothing(project: Path) -> None:
     build(project)
     good = (project / FIG_ALPHA / "result.json").read_text()
-    write_experiment(
+    replace_run(
         project,
         "def run(config, ctx):\n    import time\n    for i in range(600):\n"
         "        ctx.progress(i, 600)\n        time.sleep(0.1)",
@@ -253,7 +240,7 @@ def test_sigkill_mid_run_loses_nothing(project: Path) -> None:
     proc.wait()
     assert (project / FIG_ALPHA / "result.json").read_text() == good
     assert json.loads(good)["claims"]
-    write_experiment(
+    replace_run(
         project,
         (REPO / "tests/data/site/2020-01/alpha-2019-toy/experiment.py")
         .read_text()
