@@ -15,8 +15,6 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass
-from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -24,21 +22,10 @@ import numpy as np
 
 from .model import ExperimentSpec, Paper
 from .publish import atomic_write
+from .versions import versions
 
 KEY_VERSION = 1
 """Bump to invalidate every frozen result (a change in what a result means)."""
-
-
-@cache
-def versions() -> dict[str, str]:
-    """The versions that can change a result (read from metadata: torch is not imported)."""
-    out = {}
-    for name in ("mlcollage", "torch", "numpy"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "none"
-    return out
 
 
 def local_sources(script: Path) -> list[Path]:

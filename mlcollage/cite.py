@@ -7,13 +7,21 @@ import re
 from .model import Digest, Paper, SiteConfig
 from .scaffold import ascii_slug
 
-JOURNAL_WORDS = re.compile(r"journal|nature|transactions|letters|review|science|proceedings of the",
-                           re.IGNORECASE)
+JOURNAL_WORDS = re.compile(
+    r"journal|nature|transactions|letters|review|science|proceedings of the", re.IGNORECASE
+)
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\textbackslash{}").replace("{", "\\{").replace("}", "\\}") \
-        .replace("&", "\\&").replace("%", "\\%").replace("#", "\\#").replace("_", "\\_")
+    return (
+        text.replace("\\", "\\textbackslash{}")
+        .replace("{", "\\{")
+        .replace("}", "\\}")
+        .replace("&", "\\&")
+        .replace("%", "\\%")
+        .replace("#", "\\#")
+        .replace("_", "\\_")
+    )
 
 
 def cite_key(paper: Paper) -> str:
@@ -27,9 +35,11 @@ def is_journal(venue: str) -> bool:
 
 
 def paper_bibtex(paper: Paper) -> str:
-    fields = [("title", "{" + _escape(paper.title) + "}"),
-              ("author", " and ".join(_escape(a) for a in paper.authors)),
-              ("year", str(paper.year))]
+    fields = [
+        ("title", "{" + _escape(paper.title) + "}"),
+        ("author", " and ".join(_escape(a) for a in paper.authors)),
+        ("year", str(paper.year)),
+    ]
     if paper.venue and is_journal(paper.venue):
         kind = "article"
         fields.append(("journal", _escape(re.sub(r"\s*\(.*\)$", "", paper.venue))))
@@ -49,11 +59,17 @@ def paper_bibtex(paper: Paper) -> str:
 
 def digest_bibtex(digest: Digest, config: SiteConfig) -> str:
     key = ascii_slug(config.title).replace("-", "") + digest.month.replace("-", "")
-    fields = [("title", "{" + _escape(digest.title) + "}"), ("author", _escape(config.author)),
-              ("year", str(digest.date.year)), ("month", digest.date.strftime("%b").lower()),
-              ("howpublished", f"\\url{{{config.base_url}{digest.url}}}"),
-              ("note", _escape(f"{config.title}, {len(digest.papers)} papers with reference "
-                               "experiments"))]
+    fields = [
+        ("title", "{" + _escape(digest.title) + "}"),
+        ("author", _escape(config.author)),
+        ("year", str(digest.date.year)),
+        ("month", digest.date.strftime("%b").lower()),
+        ("howpublished", f"\\url{{{config.base_url}{digest.url}}}"),
+        (
+            "note",
+            _escape(f"{config.title}, {len(digest.papers)} papers with reference experiments"),
+        ),
+    ]
     body = ",\n".join(f"  {name:<13} = {{{value}}}" for name, value in fields)
     return f"@misc{{{key},\n{body}\n}}"
 
@@ -67,8 +83,10 @@ def scholar_meta(paper: Paper) -> list[tuple[str, str]]:
         kind = "citation_journal_title" if is_journal(paper.venue) else "citation_conference_title"
         meta.append((kind, paper.venue))
     if paper.arxiv:
-        meta += [("citation_arxiv_id", paper.arxiv),
-                 ("citation_pdf_url", f"https://arxiv.org/pdf/{paper.arxiv}")]
+        meta += [
+            ("citation_arxiv_id", paper.arxiv),
+            ("citation_pdf_url", f"https://arxiv.org/pdf/{paper.arxiv}"),
+        ]
     url = dict(paper.links).get("paper")
     if url and url.startswith("http"):
         meta.append(("citation_abstract_html_url", url))

@@ -58,6 +58,8 @@ class Options:
     """Include drafts."""
     future: bool = False
     """Include digests dated in the future."""
+    no_cache: bool = False
+    """Ignore the build manifest and the Markdown cache: rebuild and rewrite everything."""
     no_run: bool = False
     """Never run experiments: publish frozen results, fail on stale ones (CI publishing)."""
     base_url: str = ""
@@ -147,6 +149,11 @@ def _build_flags(p: argparse.ArgumentParser) -> None:
         metavar="ENGINE",
         help="where experiments run: local (process pool, default), dask (a Dask cluster on "
         "this machine), dask://HOST:PORT, slurm (submitit), submitit-local",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="ignore the build manifest and Markdown cache; rebuild and rewrite every file",
     )
     p.add_argument(
         "--no-run",
@@ -269,6 +276,7 @@ def options_from(args: argparse.Namespace) -> Options:
         timeout=timeout,
         drafts=args.drafts,
         future=args.future,
+        no_cache=getattr(args, "no_cache", False),
         no_run=getattr(args, "no_run", False),
         base_url=getattr(args, "base_url", ""),
         executor=executor,

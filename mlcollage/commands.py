@@ -21,6 +21,10 @@ def _report_input(error: InputError) -> int:
 
 
 def build(opts: Options) -> int:
+    from .manifest import nothing_to_do
+
+    if nothing_to_do(opts):  # before the heavy imports: a no-op rebuild costs a file walk
+        return EXIT_OK
     from .pipeline import build_site
     from .runner import BuildFailed
     from .search import SearchIndexError

@@ -60,6 +60,7 @@ SITE_FIELDS: Spec = {
     "base_url": (_is_str, "an absolute http(s) URL", True),
     "language": (_is_str, "a language tag such as 'en'", False),
     "series": (_is_str, "a string such as 'ML-Collage'", False),
+    "search": (_is_bool, "true or false (build the search index)", False),
     "resources": (_is_map, "a mapping such as {partition: gpu, time: 30m, mem: 8G}", False),
 }
 DIGEST_FIELDS: Spec = {
@@ -240,8 +241,12 @@ def _load_config(root: Path, col: _Collector) -> SiteConfig | None:
         )
         return None
     return SiteConfig(
-        **{k: str(v).strip() for k, v in doc.data.items() if k != "resources"}
-        | {"base_url": base.rstrip("/") + "/", "resources": to_resources(doc.data.get("resources"))}
+        **{k: str(v).strip() for k, v in doc.data.items() if k not in ("resources", "search")}
+        | {
+            "base_url": base.rstrip("/") + "/",
+            "resources": to_resources(doc.data.get("resources")),
+            "search": doc.data.get("search", True),
+        }
     )
 
 

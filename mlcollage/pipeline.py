@@ -11,9 +11,19 @@ from .cache import Store
 from .cli import Options
 from .content import load_site
 from .introspect import caveat
+from .manifest import (
+    STATE_DIR,
+    build_settings,
+    fingerprint,
+    nothing_to_do,
+    previous_build,
+    record,
+    source_fingerprint,
+)
+from .markup import CachedMarkup
 from .model import InputError, Outcome, Problem, Site
-from .publish import check_output, publish
-from .render import ASSET_DIR, RenderInput, render_pages
+from .publish import MARKER, check_output, content_hashes, publish, publish_changes
+from .render import ASSET_DIR, Renderer, RenderInput
 from .runner import BuildFailed, outcome, plan, run_stale
 from .search import index_site
 from .slides import DIGEST_PDF, draw_stale, slide_files
@@ -106,12 +116,16 @@ def frozen_outcomes(site: Site, store: Store, mode: str) -> dict[str, Outcome]:
     return out
 
 
-def build_site(opts: Options, extra_head: str = "", defer_runs: bool = False) -> Site:
+def build_site(opts: Options, extra_head: str = "", defer_runs: bool = False) -> Site | None:
     """Build the site into ``opts.out_dir``; the previous site stays unless everything succeeded.
 
     ``defer_runs`` (serve) renders stale experiments as running instead of running them;
     ``extra_head`` (serve) is injected into every page's <head>, never in a published build.
     """
+    settings = build_settings(opts, extra_head, defer_runs)
+    source_fp = source_fingerprint(opts.project, settings)
+    if nothing_to_do(opts, settings, source_fp):
+        return None
     site = load(opts)
     check_output(opts.out_dir)
     store = Store(opts.figures)
@@ -131,7 +145,11 @@ def build_site(opts: Options, extra_head: str = "", defer_runs: bool = False) ->
         if weak:
             raise BuildFailed("--strict: claims not reproduced: " + "; ".join(weak))
     mode = "quick" if opts.quick else "full"
-    images, pdfs, warnings = draw_stale(site, outcomes, store, mode, opts.jobs, force=opts.force)
+    state = opts.project / STATE_DIR
+    markup = CachedMarkup(None if opts.no_cache else state / "markup-cache.pickle")
+    images, pdfs, warnings = draw_stale(
+        site, outcomes, store, mode, opts.jobs, force=opts.force, markup=markup
+    )
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if warnings and opts.strict:
@@ -143,15 +161,80 @@ def build_site(opts: Options, extra_head: str = "", defer_runs: bool = False) ->
         caveats={p.slug: caveat(p.experiment.path) for p in site.papers if p.experiment},
         extra_head=extra_head,
     )
-    files = render_pages(site, opts.templates, extra)
+    last = {} if opts.no_cache else previous_build(opts.project, opts.out_dir)
+    incremental = bool(last) and (opts.out_dir / MARKER).exists()
+    renderer = Renderer(
+        site, opts.templates, extra, markup, previous=last.get("pages", {}) if incremental else {}
+    )
+    rendered = render_or_explain(renderer, opts.templates)
+    if any(data is None and not (opts.out_dir / rel).is_file() for rel, data in rendered.items()):
+        renderer = Renderer(site, opts.templates, extra, markup)  # output was touched: render all
+        rendered = render_or_explain(renderer, opts.templates)
+    files = {rel: data for rel, data in rendered.items() if data is not None}
     copies = (
         static_copies(opts.templates)
         | bundle_copies(site)
         | slide_files(site, store, mode, images, pdfs)
     )
-    publish(files, copies, opts.out_dir, finalize=index_site)
-    print(f"mlcollage: wrote {len(files) + len(copies)} files to {opts.out_dir}", file=sys.stderr)
+    search = index_site if site.config.search else None
+    hashes = content_hashes(files, copies)
+    for rel, data in rendered.items():
+        if data is None:  # not re-rendered: its inputs and so its bytes are the last build's
+            hashes[rel] = last["files"][rel]
+    if incremental:
+        n = publish_changes(files, copies, opts.out_dir, last["files"], hashes, finalize=search)
+        print(f"mlcollage: updated {n} of {len(hashes)} files in {opts.out_dir}", file=sys.stderr)
+    else:
+        publish(files, copies, opts.out_dir, finalize=search)
+        print(f"mlcollage: wrote {len(hashes)} files to {opts.out_dir}", file=sys.stderr)
+    markup.save()
+    if source_fingerprint(opts.project, settings) == source_fp:  # no edit during the build
+        record(
+            opts.project,
+            opts.out_dir,
+            fingerprint(opts.project, source_fp, opts.quick),
+            hashes,
+            renderer.keys,
+        )
     return site
+
+
+def render_or_explain(renderer: Renderer, templates: Path) -> dict[str, bytes | None]:
+    """Render; a broken or missing template is bad input (`path:line: ...`, exit 2)."""
+    import jinja2
+
+    try:
+        return renderer.render_all()
+    except jinja2.TemplateSyntaxError as exc:
+        path = Path(exc.filename or templates / (exc.name or "?"))
+        raise InputError(
+            [
+                Problem(
+                    path, exc.lineno or 1, f"template error: {exc.message}; expected valid Jinja2"
+                )
+            ]
+        ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise InputError(
+            [
+                Problem(
+                    templates / str(exc.name),
+                    1,
+                    f"template not found; expected {exc.name} in {templates}",
+                )
+            ]
+        ) from None
+    except jinja2.UndefinedError as exc:
+        raise InputError(
+            [
+                Problem(
+                    templates,
+                    1,
+                    f"template uses an undefined value: {exc}; "
+                    "expected only the variables mlcollage passes",
+                )
+            ]
+        ) from None
 
 
 def scaffold_warnings(site: Site) -> list[str]:

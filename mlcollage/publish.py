@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -27,8 +28,21 @@ def check_output(out: Path) -> None:
         )
 
 
-def publish(files: Mapping[str, bytes], copies: Mapping[str, Path], out: Path,
-            finalize: Callable[[Path], None] | None = None) -> None:
+def content_hashes(files: Mapping[str, bytes], copies: Mapping[str, Path]) -> dict[str, str]:
+    """Output path -> a hash that changes when the file would: bytes, or the copied file's stat."""
+    out = {rel: hashlib.blake2b(data, digest_size=12).hexdigest() for rel, data in files.items()}
+    for rel, src in copies.items():
+        st = src.stat()
+        out[rel] = f"copy:{src}:{st.st_size}:{st.st_mtime_ns}"
+    return out
+
+
+def publish(
+    files: Mapping[str, bytes],
+    copies: Mapping[str, Path],
+    out: Path,
+    finalize: Callable[[Path], None] | None = None,
+) -> None:
     """Write ``files`` and copy ``copies`` (relative path -> source file) into ``out`` atomically.
 
     The new site is assembled beside ``out`` (``finalize`` runs on it, e.g. the search index)
@@ -53,6 +67,46 @@ def publish(files: Mapping[str, bytes], copies: Mapping[str, Path], out: Path,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def publish_changes(
+    files: Mapping[str, bytes],
+    copies: Mapping[str, Path],
+    out: Path,
+    previous: Mapping[str, str],
+    hashes: Mapping[str, str],
+    finalize: Callable[[Path], None] | None = None,
+    keep: tuple[str, ...] = ("pagefind/",),
+) -> int:
+    """Update a previous build in place: write only what changed, each file atomically, and
+    remove what is gone. Returns the number of files written or removed."""
+    out = Path(out).absolute()
+    check_output(out)
+    made: set[Path] = set()
+    changed = 0
+    for rel, h in sorted(hashes.items()):
+        if previous.get(rel) == h and (out / rel).exists():
+            continue
+        changed += 1
+        _mkdir((out / rel).parent, made)
+        if rel in files:
+            atomic_write(out / rel, files[rel])
+        else:
+            tmp = out / rel
+            tmp = tmp.with_name(f".{tmp.name}.tmp-{os.getpid()}")
+            _copy(copies[rel], tmp, made)
+            os.replace(tmp, out / rel)
+    for rel in sorted(set(previous) - set(hashes)):
+        if not rel.startswith(keep):
+            (out / rel).unlink(missing_ok=True)
+            changed += 1
+    html_changed = any(r.endswith(".html") for r in set(hashes) ^ set(previous)) or any(
+        r.endswith(".html") and previous.get(r) != h for r, h in hashes.items()
+    )
+    if finalize is not None and html_changed:
+        finalize(out)
+    atomic_write(out / MARKER, b"built by mlcollage; this folder is replaced by each build\n")
+    return changed
 
 
 def _mkdir(path: Path, made: set[Path]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,10 @@ from .markup import Markup, plain_text, pygments_css, shorten, venue_line
 from .model import Digest, Outcome, Paper, Site
 
 ASSET_DIR = "assets"
+HOME_DIGESTS = 12
+"""Digests shown with their cards on the home page; all of them are listed on digests/."""
+FEED_DIGESTS = 20
+"""Newest digests in the Atom feed."""
 
 
 @dataclass(frozen=True)
@@ -92,15 +97,25 @@ def series_numbers(site: Site) -> dict[str, tuple[int, int]]:
 class Renderer:
     """Turns the model into `{relative path: bytes}`; pure apart from reading templates."""
 
-    def __init__(self, site: Site, template_dir: Path, extra: RenderInput | None = None):
+    def __init__(
+        self,
+        site: Site,
+        template_dir: Path,
+        extra: RenderInput | None = None,
+        markup: Markup | None = None,
+        previous: Mapping[str, str] | None = None,
+    ):
         self.site = site
         self.env = environment(template_dir)
         self.extra = extra or RenderInput()
-        self.md = Markup()
+        self.md = markup or Markup()
         self.base = site.config.base_url
         self.base_path = urlsplit(self.base).path or "/"
         self.numbers = series_numbers(site)
         self._html: dict[tuple[str, str], str] = {}
+        self.previous = previous or {}
+        self.keys: dict[str, str] = {}
+        self.fixed = (_templates_hash(template_dir), site.config, self.extra.extra_head)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -123,8 +138,24 @@ class Renderer:
             "series": (k, n),
             "alt": slide_alt(paper, outcome),
             "caveat": self.extra.caveats.get(paper.slug, ""),
-
         }
+
+    def inputs(self, paper: Paper) -> tuple[Any, ...]:
+        """Everything a paper contributes to a page, for page keys."""
+        slug = paper.slug
+        return (
+            paper,
+            self.extra.outcomes.get(slug),
+            self.extra.images.get(slug),
+            self.extra.caveats.get(slug),
+            self.numbers.get(slug),
+        )
+
+    def unchanged(self, out: str, *parts: Any) -> bool:
+        """Record the page's key; true when the last build rendered it from the same inputs."""
+        key = hashlib.blake2b(repr((self.fixed, parts)).encode(), digest_size=16).hexdigest()
+        self.keys[out] = key
+        return self.previous.get(out) == key
 
     def page(self, template: str, out: str, depth: int, **ctx: Any) -> tuple[str, bytes]:
         root = "../" * depth
@@ -141,10 +172,13 @@ class Renderer:
 
     # -- pages ---------------------------------------------------------------------------------
 
-    def render_all(self) -> dict[str, bytes]:
-        files: dict[str, bytes] = {}
+    def render_all(self) -> dict[str, bytes | None]:
+        """Every generated file; None for a page whose inputs did not change since last build."""
+        files: dict[str, bytes | None] = {}
         digests = self.site.digests
         files.update([self.home()])
+        if len(digests) > HOME_DIGESTS:
+            files.update([self.archive()])
         for digest in digests:
             files.update([self.digest_page(digest)])
             for i, paper in enumerate(digest.papers):
@@ -152,21 +186,9 @@ class Renderer:
                 nxt = digest.papers[i + 1] if i + 1 < len(digest.papers) else None
                 files.update([self.paper_page(digest, paper, prev, nxt)])
         tags = self.site.tags()
-        files.update([self.page("tags.html", "tags/index.html", 1, tags=tags, title="Tags")])
+        files.update([self.tags_page(tags)])
         for tag, papers in tags.items():
-            views = [self.paper_view(p) for p in papers]
-            files.update(
-                [
-                    self.page(
-                        "tag.html",
-                        f"tags/{tag}/index.html",
-                        2,
-                        tag=tag,
-                        views=views,
-                        title=f"Tag: {tag}",
-                    )
-                ]
-            )
+            files.update([self.tag_page(tag, papers)])
         files.update(
             [self.page("404.html", "404.html", 0, title="Page not found", abs_root=self.base_path)]
         )
@@ -176,20 +198,49 @@ class Renderer:
         files["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {self.base}sitemap.xml\n".encode()
         return files
 
-    def home(self) -> tuple[str, bytes]:
+    def home(self) -> tuple[str, bytes | None]:
+        shown = self.site.digests[:HOME_DIGESTS]
+        more = len(self.site.digests) > HOME_DIGESTS
+        if self.unchanged(
+            "index.html", [(d, [self.inputs(p) for p in d.papers]) for d in shown], more
+        ):
+            return "index.html", None
         digests = [
             (d, self.html("intro", d.intro_md), [self.paper_view(p) for p in d.papers])
-            for d in self.site.digests
+            for d in shown
         ]
         return self.page(
-            "home.html", "index.html", 0, digests=digests, title=self.site.config.title
+            "home.html",
+            "index.html",
+            0,
+            digests=digests,
+            title=self.site.config.title,
+            more=more,
         )
 
-    def digest_page(self, digest: Digest) -> tuple[str, bytes]:
+    def archive(self) -> tuple[str, bytes | None]:
+        out = "digests/index.html"
+        summary = [
+            (d.month, d.title, d.date, [(p.slug, p.title) for p in d.papers])
+            for d in self.site.digests
+        ]
+        if self.unchanged(out, summary):
+            return out, None
+        return self.page("archive.html", out, 1, digests=self.site.digests, title="All digests")
+
+    def digest_page(self, digest: Digest) -> tuple[str, bytes | None]:
+        out = f"{digest.month}/index.html"
+        if self.unchanged(
+            out,
+            digest,
+            [self.inputs(p) for p in digest.papers],
+            self.extra.digest_pdfs.get(digest.month, ""),
+        ):
+            return out, None
         views = [self.paper_view(p) for p in digest.papers]
         return self.page(
             "digest.html",
-            f"{digest.month}/index.html",
+            out,
             1,
             digest=digest,
             views=views,
@@ -202,10 +253,20 @@ class Renderer:
 
     def paper_page(
         self, digest: Digest, paper: Paper, prev: Paper | None, nxt: Paper | None
-    ) -> tuple[str, bytes]:
+    ) -> tuple[str, bytes | None]:
+        out = f"{paper.url}index.html"
+        if self.unchanged(
+            out,
+            self.inputs(paper),
+            digest.title,
+            digest.month,
+            prev and (prev.slug, prev.title),
+            nxt and (nxt.slug, nxt.title),
+        ):
+            return out, None
         return self.page(
             "paper.html",
-            f"{paper.url}index.html",
+            out,
             2,
             digest=digest,
             view=self.paper_view(paper),
@@ -216,10 +277,23 @@ class Renderer:
             scholar=scholar_meta(paper),
         )
 
+    def tags_page(self, tags: dict[str, list[Paper]]) -> tuple[str, bytes | None]:
+        out = "tags/index.html"
+        if self.unchanged(out, [(t, len(ps)) for t, ps in tags.items()]):
+            return out, None
+        return self.page("tags.html", out, 1, tags=tags, title="Tags")
+
+    def tag_page(self, tag: str, papers: list[Paper]) -> tuple[str, bytes | None]:
+        out = f"tags/{tag}/index.html"
+        if self.unchanged(out, tag, [self.inputs(p) for p in papers]):
+            return out, None
+        views = [self.paper_view(p) for p in papers]
+        return self.page("tag.html", out, 2, tag=tag, views=views, title=f"Tag: {tag}")
+
     def feed(self) -> bytes:
         digests = [
             (d, self.html("intro", d.intro_md), [self.paper_view(p) for p in d.papers])
-            for d in self.site.digests
+            for d in self.site.digests[:FEED_DIGESTS]
         ]
         updated = max((d.date for d in self.site.digests), default=dt.date(1970, 1, 1))
         text = self.env.get_template("feed.xml").render(
@@ -254,7 +328,15 @@ def slide_alt(paper: Paper, outcome: Outcome | None) -> str:
 
 
 def render_pages(
-    site: Site, template_dir: Path, extra: RenderInput | None = None
+    site: Site, template_dir: Path, extra: RenderInput | None = None, markup: Markup | None = None
 ) -> dict[str, bytes]:
-    """All generated files of the site as `{relative path: bytes}`."""
-    return Renderer(site, template_dir, extra).render_all()
+    """All generated files of the site as `{relative path: bytes}` (a full render)."""
+    return Renderer(site, template_dir, extra, markup).render_all()  # type: ignore[return-value]
+
+
+def _templates_hash(template_dir: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(template_dir.rglob("*")):
+        if path.is_file() and path.parent.name != ASSET_DIR:
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()

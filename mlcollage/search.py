@@ -16,8 +16,17 @@ class SearchIndexError(Exception):
 
 
 def index_site(folder: Path) -> None:
-    cmd = [sys.executable, "-m", "pagefind", "--site", str(folder), "--output-subdir", "pagefind",
-           "--keep-index-url", "--silent"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pagefind",
+        "--site",
+        str(folder),
+        "--output-subdir",
+        "pagefind",
+        "--keep-index-url",
+        "--silent",
+    ]
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as exc:

@@ -147,11 +147,12 @@ def draw_stale(
     mode: str,
     n_jobs: int,
     force: bool = False,
+    markup: Any = None,
 ) -> tuple[dict[str, PaperImages], dict[str, Path], list[str]]:
     """Draw what is stale; return images per slug (paths in `figures/`), digest PDFs, warnings."""
     from .markup import Markup, plain_text, shorten
 
-    md = Markup()
+    md = markup or Markup()
     numbers = series_numbers(site)
     code = _code_hash()
     jobs, images, folders = [], {}, {}

@@ -174,7 +174,7 @@ def test_serve_reloads_prose_edit_without_running_experiments(server) -> None:
     index.write_text(index.read_text().replace("fits a line", "fits a straight line"))
     took = wait_for(lambda: "fits a straight line" in get(page), 2.0)
     assert took < 2.0
-    assert json.loads(get(url + "__mlcollage/status"))["version"] > version
+    wait_for(lambda: json.loads(get(url + "__mlcollage/status"))["version"] > version, 2.0)
     assert {p: p.stat().st_mtime_ns for p in project.glob("figures/**/result.json")} == results
     assert " ran " not in log.read_text()
 
@@ -190,7 +190,7 @@ def test_serve_survives_a_broken_edit(server) -> None:
     assert "A Toy Paper about Linear Regression" in get(url + "index.html")  # last good site still served
     index.write_text(good.replace("A Toy Paper about", "A Fixed Toy Paper about"))
     wait_for(lambda: "A Fixed Toy Paper" in get(url + "index.html"), 3.0)
-    assert json.loads(get(url + "__mlcollage/status"))["error"] == ""
+    wait_for(lambda: json.loads(get(url + "__mlcollage/status"))["error"] == "", 2.0)
 
 
 def test_published_build_has_no_live_reload(project: Path) -> None:

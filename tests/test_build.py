@@ -107,6 +107,7 @@ def test_failed_build_leaves_previous_site(project: Path) -> None:
     assert f"{paper}:2: invalid YAML" in result.err
     assert snapshot(site) == before
     assert sorted(p.name for p in project.iterdir()) == [
+        ".mlcollage",
         "_site",
         "figures",
         "site_src",
