@@ -51,7 +51,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def browser():
     if not CHROMIUM.exists():
         _missing("Debian's chromium (/usr/bin/chromium)")
-    playwright = pytest.importorskip("playwright.sync_api")
+    try:
+        import playwright.sync_api as playwright
+    except ImportError:
+        _missing("the playwright package (the [test] extra)")
     with playwright.sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
