@@ -4,171 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from .frontmatter import Document, did_you_mean, parse_yaml, split_front_matter
 from .introspect import config_fields, same_kind
-from .model import Digest, ExperimentSpec, InputError, Paper, Problem, Site, SiteConfig
+from .model import Digest, ExperimentSpec, InputError, Paper, Site, SiteConfig
 from .resources import RESOURCE_FIELDS, to_resources
+from .schema import DIGEST_FIELDS, EXPERIMENT_FIELDS, PAPER_FIELDS, SITE_FIELDS, Collector, show
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TAG_RE = SLUG_RE
 PAPERS_MARKER = "<!-- papers -->"
-
-# field -> (type check, what is expected, required)
-Spec = dict[str, tuple[Callable[[Any], bool], str, bool]]
-
-
-def _is_str(v: Any) -> bool:
-    return isinstance(v, str) and v.strip() != ""
-
-
-def _is_str_list(v: Any) -> bool:
-    return isinstance(v, list) and all(_is_str(x) for x in v)
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_bool(v: Any) -> bool:
-    return isinstance(v, bool)
-
-
-def _is_map(v: Any) -> bool:
-    return isinstance(v, dict)
-
-
-def _is_date(v: Any) -> bool:
-    if isinstance(v, dt.date):
-        return True
-    try:
-        dt.date.fromisoformat(str(v))
-    except ValueError:
-        return False
-    return True
-
-
-SITE_FIELDS: Spec = {
-    "title": (_is_str, "a string", True),
-    "author": (_is_str, "a string", True),
-    "description": (_is_str, "a string", True),
-    "base_url": (_is_str, "an absolute http(s) URL", True),
-    "language": (_is_str, "a language tag such as 'en'", False),
-    "series": (_is_str, "a string such as 'ML-Collage'", False),
-    "search": (_is_bool, "true or false (build the search index)", False),
-    "resources": (_is_map, "a mapping such as {partition: gpu, time: 30m, mem: 8G}", False),
-}
-DIGEST_FIELDS: Spec = {
-    "title": (_is_str, "a string", True),
-    "date": (_is_date, "a date YYYY-MM-DD", True),
-    "description": (_is_str, "a string", False),
-    "draft": (_is_bool, "true or false", False),
-    "papers": (_is_str_list, "a list of paper folder names, in order", False),
-}
-PAPER_FIELDS: Spec = {
-    "title": (_is_str, "a string", True),
-    "authors": (lambda v: _is_str_list(v) and len(v) > 0, "a non-empty list of names", True),
-    "year": (lambda v: _is_int(v) and 1900 <= v <= 2100, "a year such as 2019", True),
-    "venue": (_is_str, "a string such as 'ICML'", False),
-    "links": (_is_map, "a mapping such as {paper: https://...}", False),
-    "tags": (_is_str_list, "a list of tags", False),
-    "takeaways": (
-        lambda v: _is_str_list(v) and 1 <= len(v) <= 4,
-        "a list of 1-4 short lines",
-        False,
-    ),
-    "arxiv": (lambda v: isinstance(v, str | float), "an arXiv id such as '1806.08734'", False),
-    "draft": (_is_bool, "true or false", False),
-    "number": (
-        lambda v: _is_int(v) and v > 0,
-        "a positive integer (position in the series)",
-        False,
-    ),
-    "slug": (_is_str, "a slug of lowercase letters, digits and hyphens", False),
-    "experiment": (_is_map, "a mapping with config, seeds, timeout, gpu, resources", False),
-}
-EXPERIMENT_FIELDS: Spec = {
-    "config": (_is_map, "a mapping of Config field overrides", False),
-    "seeds": (
-        lambda v: isinstance(v, list) and len(v) > 0 and all(_is_int(s) and s >= 0 for s in v),
-        "a non-empty list of non-negative integers",
-        False,
-    ),
-    "timeout": (
-        lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v > 0,
-        "a positive number of seconds",
-        False,
-    ),
-    "gpu": (_is_bool, "true or false (run on CUDA)", False),
-    "resources": (_is_map, "a mapping such as {gpus: 1, time: 30m, mem: 8G}", False),
-}
-
-
-class _Collector:
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, path: Path, line: int, message: str) -> None:
-        self.problems.append(Problem(path, line, message))
-
-    def check_fields(self, doc: Document, spec: Spec, prefix: tuple[str, ...] = ()) -> bool:
-        data = _get(doc.data, prefix)
-        ok = True
-        where = ".".join(prefix)
-        for key in data:
-            if key not in spec:
-                name = f"{where}.{key}" if where else str(key)
-                self.add(
-                    doc.path,
-                    doc.line(*prefix, str(key)),
-                    f"unknown field '{name}'; {did_you_mean(str(key), spec)}",
-                )
-                ok = False
-        for key, (check, expected, required) in spec.items():
-            name = f"{where}.{key}" if where else key
-            if key not in data:
-                if required:
-                    self.add(
-                        doc.path,
-                        doc.line(*prefix),
-                        f"missing required field '{name}'; expected {expected}",
-                    )
-                    ok = False
-            elif not check(data[key]):
-                self.add(
-                    doc.path,
-                    doc.line(*prefix, key),
-                    f"field '{name}' is {_show(data[key])}; expected {expected}",
-                )
-                ok = False
-        return ok
-
-
-def _get(data: dict, prefix: tuple[str, ...]) -> dict:
-    for key in prefix:
-        data = data[key]
-    return data
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    kind = {
-        str: "a string",
-        int: "an integer",
-        float: "a number",
-        bool: "a boolean",
-        list: "a list",
-        dict: "a mapping",
-        type(None): "empty",
-    }.get(type(value), type(value).__name__)
-    return kind if value is None else f"{kind} ({text})"
 
 
 def link_ok(url: str) -> bool:
@@ -194,7 +42,7 @@ def load_site(
     """
     root = Path(root)
     today = today or dt.date.today()
-    col = _Collector()
+    col = Collector()
     config = _load_config(root, col)
     digests: list[Digest] = []
     if root.is_dir():
@@ -219,7 +67,7 @@ def load_site(
     return Site(root=root, config=config, digests=tuple(digests), notices=tuple(notices))
 
 
-def _load_config(root: Path, col: _Collector) -> SiteConfig | None:
+def _load_config(root: Path, col: Collector) -> SiteConfig | None:
     path = root / "site.yaml"
     if not path.is_file():
         col.add(
@@ -250,14 +98,14 @@ def _load_config(root: Path, col: _Collector) -> SiteConfig | None:
     )
 
 
-def _read_yaml(path: Path, text: str, first: int, col: _Collector) -> Document | None:
+def _read_yaml(path: Path, text: str, first: int, col: Collector) -> Document | None:
     doc, message, line = parse_yaml(path, text, first)
     if doc is None:
         col.add(path, line, message or "invalid YAML")
     return doc
 
 
-def _read_markdown(path: Path, col: _Collector) -> tuple[Document, str, int] | None:
+def _read_markdown(path: Path, col: Collector) -> tuple[Document, str, int] | None:
     text = path.read_text(encoding="utf-8")
     split = split_front_matter(text)
     if split is None:
@@ -273,7 +121,7 @@ def _read_markdown(path: Path, col: _Collector) -> tuple[Document, str, int] | N
     return (doc, body, body_line) if doc is not None else None
 
 
-def _load_digest(folder: Path, col: _Collector, include_drafts: bool) -> Digest | None:
+def _load_digest(folder: Path, col: Collector, include_drafts: bool) -> Digest | None:
     month = folder.name
     m = MONTH_RE.match(month)
     if not m:
@@ -318,7 +166,7 @@ def _load_digest(folder: Path, col: _Collector, include_drafts: bool) -> Digest 
     )
 
 
-def _order(papers: list[Paper], doc: Document, col: _Collector) -> list[Paper]:
+def _order(papers: list[Paper], doc: Document, col: Collector) -> list[Paper]:
     order = doc.data.get("papers")
     if order is None:
         return papers
@@ -337,7 +185,7 @@ def _order(papers: list[Paper], doc: Document, col: _Collector) -> list[Paper]:
     return out + sorted(by_folder.values(), key=lambda p: p.folder.name)
 
 
-def _load_paper(folder: Path, month: str, col: _Collector) -> Paper | None:
+def _load_paper(folder: Path, month: str, col: Collector) -> Paper | None:
     index = folder / "index.md"
     if not index.is_file():
         col.add(index, 1, "paper index.md not found; expected front matter and a summary")
@@ -390,7 +238,7 @@ def _load_paper(folder: Path, month: str, col: _Collector) -> Paper | None:
     )
 
 
-def _links(doc: Document, col: _Collector) -> tuple[tuple[str, str], ...] | None:
+def _links(doc: Document, col: Collector) -> tuple[tuple[str, str], ...] | None:
     out = []
     for name, url in doc.data["links"].items():
         if not link_ok(url):
@@ -404,7 +252,7 @@ def _links(doc: Document, col: _Collector) -> tuple[tuple[str, str], ...] | None
     return tuple(out)
 
 
-def _experiment(folder: Path, doc: Document, col: _Collector) -> ExperimentSpec | None | bool:
+def _experiment(folder: Path, doc: Document, col: Collector) -> ExperimentSpec | None | bool:
     """The experiment spec, None when the paper has none, False on an input error."""
     script = folder / "experiment.py"
     section = doc.data.get("experiment")
@@ -442,7 +290,7 @@ def _experiment(folder: Path, doc: Document, col: _Collector) -> ExperimentSpec 
 
 
 def _check_overrides(
-    script: Path, overrides: dict, lines: dict[str, int], doc: Document, col: _Collector
+    script: Path, overrides: dict, lines: dict[str, int], doc: Document, col: Collector
 ) -> bool:
     """Front-matter config overrides must name Config fields, with values of the field's kind."""
     fields = config_fields(script)
@@ -470,14 +318,14 @@ def _check_overrides(
             col.add(
                 doc.path,
                 lines[key],
-                f"config field '{key}' is {_show(value)}; expected "
+                f"config field '{key}' is {show(value)}; expected "
                 f"a value like the default {fields[key]!r}",
             )
             ok = False
     return ok
 
 
-def _check_unique_slugs(digests: list[Digest], col: _Collector) -> None:
+def _check_unique_slugs(digests: list[Digest], col: Collector) -> None:
     seen: dict[str, Paper] = {}
     for digest in sorted(digests, key=lambda d: d.month):
         for paper in digest.papers:
