@@ -10,6 +10,7 @@ Markdown with mlcollage's extensions, Markdown with Pygments highlighting replac
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -64,8 +65,9 @@ site = root / "_site"
 if site.is_dir():
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--output-subdir",
-                        "/tmp/bench-pagefind-out", "--silent"], capture_output=True, text=True)
+    with tempfile.TemporaryDirectory() as scratch:  # never write into the measured site
+        r = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site),
+                            "--output-path", scratch, "--silent"], capture_output=True, text=True)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime

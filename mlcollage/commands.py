@@ -7,7 +7,7 @@ import sys
 
 from .cli import EXIT_FAILED, EXIT_INPUT, EXIT_OK, Options
 from .model import InputError
-from .publish import MARKER, OutputError
+from .publish import OutputError, check_output
 
 
 def _report_input(error: InputError) -> int:
@@ -79,11 +79,10 @@ def clean(opts: Options) -> int:
     out = opts.out_dir
     removed = []
     if out.is_dir():
-        if not (out / MARKER).exists() and any(out.iterdir()):
-            print(
-                f"mlcollage: {out}: not made by mlcollage (no {MARKER}); not removing it",
-                file=sys.stderr,
-            )
+        try:
+            check_output(out)  # the same rule as a build: only a folder mlcollage made
+        except OutputError as exc:
+            print(f"mlcollage: {exc}; not removing it", file=sys.stderr)
             return EXIT_INPUT
         shutil.rmtree(out)
         removed.append(str(out))

@@ -15,7 +15,6 @@ from .manifest import (
     STATE_DIR,
     build_settings,
     fingerprint,
-    nothing_to_do,
     previous_build,
     record,
     source_fingerprint,
@@ -116,16 +115,14 @@ def frozen_outcomes(site: Site, store: Store, mode: str) -> dict[str, Outcome]:
     return out
 
 
-def build_site(opts: Options, extra_head: str = "", defer_runs: bool = False) -> Site | None:
+def build_site(opts: Options, extra_head: str = "", defer_runs: bool = False) -> Site:
     """Build the site into ``opts.out_dir``; the previous site stays unless everything succeeded.
 
     ``defer_runs`` (serve) renders stale experiments as running instead of running them;
     ``extra_head`` (serve) is injected into every page's <head>, never in a published build.
     """
     settings = build_settings(opts, extra_head, defer_runs)
-    source_fp = source_fingerprint(opts.project, settings)
-    if nothing_to_do(opts, settings, source_fp):
-        return None
+    source_fp = source_fingerprint(opts.project, settings)  # the no-op check is the caller's
     site = load(opts)
     check_output(opts.out_dir)
     store = Store(opts.figures)

@@ -47,3 +47,25 @@ def draw_panels(module: Any, result: dict) -> int:
         ax.set_title(panel.title)
     fig.canvas.draw()
     return len(panels)
+
+
+def assert_same_result(
+    a: Any, b: Any, skip: frozenset[str] = frozenset(), path: str = "result"
+) -> None:
+    """Exact equality of two round-tripped results, every number and array (dtype included);
+    dict keys in ``skip`` (wall-clock measurements) are not compared."""
+    import numpy as np
+
+    if isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for k in a:
+            if k not in skip:
+                assert_same_result(a[k], b[k], skip, f"{path}/{k}")
+    elif isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and np.array_equal(a, b), path
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for i, (u, v) in enumerate(zip(a, b, strict=True)):
+            assert_same_result(u, v, skip, f"{path}/{i}")
+    else:
+        assert a == b, path

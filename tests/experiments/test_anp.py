@@ -8,7 +8,7 @@ import torch
 
 from mlcollage.experiment import roundtrip
 
-from exp_helpers import draw_panels, failed_claims, load, run_mode
+from exp_helpers import assert_same_result, draw_panels, failed_claims, load, run_mode
 
 SLUG = "kim-2019-attentive-neural-processes"
 SEEDS = (0, 1, 2, 3)
@@ -40,20 +40,8 @@ def test_quick_panels_draw(exp, quick):
     assert draw_panels(exp, quick[0]) == 4
 
 
-def _assert_same(a, b, path=""):
-    if isinstance(a, dict):
-        assert set(a) == set(b), path
-        for k in a:
-            if k not in TIMING:
-                _assert_same(a[k], b[k], f"{path}/{k}")
-    elif isinstance(a, np.ndarray):
-        np.testing.assert_array_equal(a, b, err_msg=path)
-    else:
-        assert a == b, path
-
-
 def test_same_seed_same_result(exp, quick):
-    _assert_same(quick[0], run_mode(exp, 0, "quick"))
+    assert_same_result(quick[0], run_mode(exp, 0, "quick"), skip=frozenset(TIMING))
 
 
 def test_result_is_small(quick):

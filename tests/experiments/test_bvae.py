@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from exp_helpers import draw_panels, failed_claims, load, run_mode
+from exp_helpers import assert_same_result, draw_panels, failed_claims, load, run_mode
 
 SLUG = "higgins-2020-semantic-disentanglement"
 SEEDS = (0, 1, 2, 3)
@@ -35,11 +35,7 @@ def test_panels_draw(exp, quick):
 
 
 def test_same_seed_same_result(exp, quick):
-    again = run_mode(exp, 0, "quick")
-    first = quick[0]
-    assert again.keys() == first.keys()
-    for key, value in first.items():
-        np.testing.assert_array_equal(np.asarray(again[key]), np.asarray(value), err_msg=key)
+    assert_same_result(quick[0], run_mode(exp, 0, "quick"))
 
 
 def test_substitution_is_stated(exp):

@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from exp_helpers import draw_panels, failed_claims, load, run_mode
+from exp_helpers import assert_same_result, draw_panels, failed_claims, load, run_mode
 
 SLUG = "oktay-2020-randomized-autodiff"
 SEEDS = (0, 1, 2, 3)
@@ -34,22 +34,6 @@ def tiny_net(rad, sizes=(5, 7, 6, 3), B=9, seed=0):
 
 def all_grads(params, loss):
     return torch.autograd.grad(loss, [t for pair in params for t in pair])
-
-
-def assert_same(a, b, path="result"):
-    """Exact equality of two round-tripped results: every number and array."""
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), path
-        for k in a:
-            assert_same(a[k], b[k], f"{path}/{k}")
-    elif isinstance(a, np.ndarray):
-        assert a.dtype == b.dtype and np.array_equal(a, b), path
-    elif isinstance(a, list):
-        assert len(a) == len(b), path
-        for i, (u, v) in enumerate(zip(a, b, strict=True)):
-            assert_same(u, v, f"{path}/{i}")
-    else:
-        assert a == b, path
 
 
 # ---- unit tests: the estimator against the exact answer ---------------------------------------
@@ -163,7 +147,7 @@ def test_panels_draw(rad, quick_results):
 def test_same_seed_same_result(rad):
     small = dict(n_draws=10, n_var_draws=5, n_noise_draws=3, n_steps=20, eval_every=10)
     a, b = run_mode(rad, 5, "quick", **small), run_mode(rad, 5, "quick", **small)
-    assert_same(a, b)
+    assert_same_result(a, b)
     c = run_mode(rad, 6, "quick", **small)
     assert not np.array_equal(a["train"]["rad_diff"]["loss"], c["train"]["rad_diff"]["loss"])
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from exp_helpers import draw_panels, failed_claims, load, run_mode
+from exp_helpers import assert_same_result, draw_panels, failed_claims, load, run_mode
 
 SLUG = "rahaman-2019-spectral-bias"
 SEEDS = (0, 1, 2, 3)
@@ -125,12 +125,7 @@ def test_caveat_is_stated(sb):
 def test_same_seed_same_result(sb):
     small = dict(n_iters=60, n_perturb=3, n_perturb_samples=4)
     a, b = run_mode(sb, 5, "quick", **small), run_mode(sb, 5, "quick", **small)
-    assert a.keys() == b.keys()
-    for key in a:
-        if isinstance(a[key], np.ndarray):
-            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
-        else:
-            assert a[key] == b[key], key
+    assert_same_result(a, b)
     assert not np.array_equal(a["target_equal"], run_mode(sb, 6, "quick", **small)["target_equal"])
 
 
