@@ -27,7 +27,6 @@ def build(opts: Options) -> int:
         return EXIT_OK
     from .pipeline import build_site
     from .runner import BuildFailed
-    from .search import SearchIndexError
 
     try:
         build_site(opts)
@@ -36,7 +35,7 @@ def build(opts: Options) -> int:
     except OutputError as exc:
         print(f"mlcollage: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    except (BuildFailed, SearchIndexError) as exc:
+    except BuildFailed as exc:
         print(
             f"mlcollage: build failed: {exc}; the previous site was left as it was", file=sys.stderr
         )

@@ -73,7 +73,7 @@ class SiteConfig:
     series: str = "ML-Collage"
     """The series label on slides: `ML-Collage [k/N]`."""
     search: bool = True
-    """Build the Pagefind search index and show the search box."""
+    """Write the search files and show the search box."""
     resources: Resources = Resources()
     """Default cluster resources of every experiment (`--executor slurm`)."""
 

@@ -24,7 +24,7 @@ from .model import InputError, Outcome, Problem, Site
 from .publish import MARKER, check_output, content_hashes, publish, publish_changes
 from .render import ASSET_DIR, Renderer, RenderInput
 from .runner import BuildFailed, outcome, plan, run_stale
-from .search import index_site
+from .search import search_files
 from .slides import DIGEST_PDF, draw_stale, slide_files
 
 
@@ -168,21 +168,22 @@ def build_site(opts: Options, extra_head: str = "", defer_runs: bool = False) ->
         renderer = Renderer(site, opts.templates, extra, markup)  # output was touched: render all
         rendered = render_or_explain(renderer, opts.templates)
     files = {rel: data for rel, data in rendered.items() if data is not None}
+    if site.config.search:
+        files |= search_files(site, renderer.html)
     copies = (
         static_copies(opts.templates)
         | bundle_copies(site)
         | slide_files(site, store, mode, images, pdfs)
     )
-    search = index_site if site.config.search else None
     hashes = content_hashes(files, copies)
     for rel, data in rendered.items():
         if data is None:  # not re-rendered: its inputs and so its bytes are the last build's
             hashes[rel] = last["files"][rel]
     if incremental:
-        n = publish_changes(files, copies, opts.out_dir, last["files"], hashes, finalize=search)
+        n = publish_changes(files, copies, opts.out_dir, last["files"], hashes)
         print(f"mlcollage: updated {n} of {len(hashes)} files in {opts.out_dir}", file=sys.stderr)
     else:
-        publish(files, copies, opts.out_dir, finalize=search)
+        publish(files, copies, opts.out_dir)
         print(f"mlcollage: wrote {len(hashes)} files to {opts.out_dir}", file=sys.stderr)
     markup.save()
     if source_fingerprint(opts.project, settings) == source_fp:  # no edit during the build

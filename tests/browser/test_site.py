@@ -13,8 +13,7 @@ PAGES = {"home": "index.html", "digest": "2021-02/index.html",
 
 
 def all_pages(folder: Path) -> list[str]:
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.html")
-                  if not p.relative_to(folder).as_posix().startswith("pagefind/"))
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.html"))
 
 
 def visit(browser, url: str, **context):
@@ -72,17 +71,57 @@ def test_404_page_works_from_a_missing_address(browser, site_url) -> None:
     page.context.close()
 
 
-def test_search_finds_a_paper_by_a_word_of_its_summary(browser, site_url) -> None:
+def search(page, words: str) -> list[str]:
+    """Type ``words`` into the search box (reached by keyboard); return the result links."""
+    page.focus("#site-search")
+    page.keyboard.type(words)
+    page.wait_for_selector("#site-search-results a", timeout=10000)
+    return page.eval_on_selector_all("#site-search-results a", "els => els.map(e => e.href)")
+
+
+def test_search_finds_a_paper_by_a_word_of_its_summary(browser, site_url, artifacts) -> None:
     base, _ = site_url
-    page, errors, failed, outside = visit(browser, base + PAGES["home"])
-    box = page.locator(".pagefind-ui__search-input")
-    box.focus()  # keyboard-reachable
-    page.keyboard.type("memorise")
-    page.wait_for_selector(".pagefind-ui__result-link", timeout=10000)
-    links = page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.href)")
+    page, errors, failed, outside = visit(browser, base + PAGES["paper"])
+    links = search(page, "memorise")
     assert any("rahaman-2019-spectral-bias" in link for link in links), links
     assert all(link.startswith(base) for link in links)  # results stay under the sub-path
+    marks = page.eval_on_selector_all("#site-search-results mark", "els => els.map(e => e.textContent)")
+    assert marks and all(m.lower().startswith("memori") for m in marks), marks  # excerpt highlights
+    status = page.text_content("#site-search-status")
+    assert status.endswith("for “memorise”") and "result" in status  # announced to screen readers
+    page.screenshot(path=str(artifacts / "search-open.png"))
+    page.keyboard.press("ArrowDown")  # into the results by keyboard, Enter follows the link
+    assert page.evaluate("() => document.activeElement.closest('#site-search-results') !== null")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "/2021-02/" in page.url
     assert errors == [] and failed == [] and outside == []
+    page.context.close()
+
+
+def test_search_narrows_with_each_word_and_says_when_nothing_matches(browser, site_url) -> None:
+    base, _ = site_url
+    page, errors, *_ = visit(browser, base + PAGES["home"])
+    everything = search(page, "neural")
+    page.keyboard.type(" attentive")  # all words must match: fewer results, the ANP paper first
+    page.wait_for_function("n => document.querySelectorAll('#site-search-results a').length < n",
+                           arg=len(everything), timeout=5000)
+    first = page.eval_on_selector("#site-search-results a", "a => a.href")
+    assert "kim-2019-attentive-neural-processes" in first, first
+    page.fill("#site-search", "zzzqqq")
+    page.wait_for_function("() => document.querySelector('#site-search-results').hidden")
+    assert page.text_content("#site-search-status") == "No results for “zzzqqq”"
+    page.keyboard.press("Escape")
+    assert errors == []
+    page.context.close()
+
+
+def test_search_works_on_the_site_opened_from_disk(browser, site_url) -> None:
+    _, folder = site_url
+    page, errors, failed, _ = visit(browser, (folder / PAGES["digest"]).as_uri())
+    links = search(page, "randomized")
+    assert any("oktay" in link and link.startswith("file://") for link in links), links
+    assert errors == [] and failed == []
     page.context.close()
 
 
