@@ -4,13 +4,10 @@
 
 Times, in process and without a profiler: reading + YAML-parsing the front matter (C loader),
 Markdown with mlcollage's extensions, Markdown with Pygments highlighting replaced by plain
-<pre>, one Jinja2 render of a small paper page, and Pagefind over the built _site (a child).
+<pre>, and one Jinja2 render of a small paper page.
 """
 
-import resource
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -61,15 +58,3 @@ tpl = env.from_string("<html><head><title>{{ d.title }}</title></head><body><h1>
                       "</h1><p>{{ d.authors|join(', ') }}</p><ul>{% for t in d.takeaways %}"
                       "<li>{{ t }}</li>{% endfor %}</ul>{{ h|safe }}</body></html>")
 clock("Jinja2 small page", lambda: [tpl.render(d=d, h=h) for d, h in zip(docs, html, strict=True)])
-site = root / "_site"
-if site.is_dir():
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as scratch:  # never write into the measured site
-        r = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site),
-                            "--output-path", scratch, "--silent"], capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    print(f"{'Pagefind over _site (child process), rc ' + str(r.returncode):55s} {cpu:7.3f} s CPU"
-          f"  wall {wall:.2f} s")
