@@ -59,8 +59,8 @@ document.addEventListener("DOMContentLoaded", function () {
 // is used. search/index.js lists one file per year; all are scripts, not fetch()ed JSON, so search
 // also works on a site opened from disk. Nothing is requested from outside the site.
 (function () {
-  var MAX_RESULTS = 8;
-  var form, input, list, status, root, engine = null, docs = [], state = "idle", expected = 0, seen = 0;
+  var PAGE = 8;  // results shown at first, and added by each 'show more'
+  var form, input, list, status, root, hits = [], engine = null, docs = [], state = "idle", expected = 0, seen = 0;
 
   function load(src, onload) {
     var script = document.createElement("script");
@@ -100,19 +100,35 @@ document.addEventListener("DOMContentLoaded", function () {
 
   function run() {
     var q = query();
-    list.textContent = "";
-    if (!q) { list.hidden = true; say(""); return; }
+    if (!q) { list.textContent = ""; list.hidden = true; say(""); return; }
     if (state !== "ready") { return; }
-    var hits = engine.search(q, {
+    hits = engine.search(q, {
       combineWith: "AND",
       boost: { title: 3, tags: 2, authors: 2 },
       prefix: function (term, i, terms) { return i === terms.length - 1; },
       fuzzy: function (term) { return term.length > 4 ? 0.2 : false; }
     });
-    hits.slice(0, MAX_RESULTS).forEach(function (hit) { list.appendChild(item(docs[hit.id], hit.terms)); });
-    list.hidden = hits.length === 0;
+    show(PAGE);
     say(hits.length ? hits.length + (hits.length === 1 ? " result" : " results") + " for “" + q + "”"
                     : "No results for “" + q + "”");
+  }
+  function show(count) {
+    list.textContent = "";
+    hits.slice(0, count).forEach(function (hit) { list.appendChild(item(docs[hit.id], hit.terms)); });
+    if (hits.length > count) {
+      var li = document.createElement("li"), more = document.createElement("button");
+      more.type = "button";
+      more.className = "more-results";
+      more.textContent = "Show " + Math.min(PAGE, hits.length - count) + " more of " + hits.length;
+      more.addEventListener("click", function () {
+        show(count + PAGE);
+        var next = links()[count];
+        if (next) { next.focus(); }
+      });
+      li.appendChild(more);
+      list.appendChild(li);
+    }
+    list.hidden = hits.length === 0;
   }
   function item(doc, terms) {
     var li = document.createElement("li");
@@ -154,7 +170,7 @@ document.addEventListener("DOMContentLoaded", function () {
       }
     });
   }
-  function links() { return Array.prototype.slice.call(list.querySelectorAll("a")); }
+  function links() { return Array.prototype.slice.call(list.querySelectorAll("a, button")); }
   function move(from, step) {
     var all = links(), i = all.indexOf(from) + step;
     if (i < 0) { input.focus(); } else if (i < all.length) { all[i].focus(); }
@@ -173,7 +189,7 @@ document.addEventListener("DOMContentLoaded", function () {
     input.addEventListener("input", function () { start(); run(); });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var first = links()[0];
+      var first = list.querySelector("a");
       if (first) { location.href = first.href; }
     });
     form.addEventListener("keydown", function (event) {
@@ -181,7 +197,9 @@ document.addEventListener("DOMContentLoaded", function () {
       else if (event.key === "ArrowDown") { event.preventDefault(); move(document.activeElement, 1); }
       else if (event.key === "ArrowUp") { event.preventDefault(); move(document.activeElement, -1); }
     });
-    document.addEventListener("click", function (event) { if (!form.contains(event.target)) { close(); } });
+    document.addEventListener("click", function (event) {
+      if (event.target.isConnected && !form.contains(event.target)) { close(); }  // "show more" replaced itself
+    });
     input.addEventListener("click", function () { if (list.childElementCount) { list.hidden = false; } });
   });
 })();
