@@ -16,13 +16,14 @@ import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from .model import ExperimentSpec, Paper
 from .publish import atomic_write
 from .versions import versions
+
+if TYPE_CHECKING:
+    import numpy as np  # imported where arrays are read or written: not on a rebuild's path
 
 KEY_VERSION = 1
 """Bump to invalidate every frozen result (a change in what a result means)."""
@@ -93,6 +94,8 @@ class StoredRun:
         name = self.record.get("arrays")
         if not name:
             return {}
+        import numpy as np
+
         with np.load(self.folder / name, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
 
@@ -111,7 +114,7 @@ class Store:
 
     def folder(self, paper: Paper, mode: str) -> Path:
         base = self.root / ".quick" if mode == "quick" else self.root
-        return base / paper.month / paper.slug
+        return base.joinpath(paper.month, paper.slug)
 
     def run_folder(self, paper: Paper, seed: int, mode: str, primary: bool) -> Path:
         folder = self.folder(paper, mode)
@@ -153,6 +156,8 @@ class Store:
 def _deterministic_npz(arrays: dict[str, np.ndarray]) -> bytes:
     """An .npz whose bytes depend only on the arrays (zip entries with a fixed timestamp)."""
     import zipfile
+
+    import numpy as np
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:

@@ -59,7 +59,8 @@ class Options:
     future: bool = False
     """Include digests dated in the future."""
     no_cache: bool = False
-    """Ignore the build manifest and the Markdown cache: rebuild and rewrite everything."""
+    """Ignore `.mlcollage/` (build manifest, Markdown, load and slide-key caches): rebuild and
+    rewrite everything."""
     no_run: bool = False
     """Never run experiments: publish frozen results, fail on stale ones (CI publishing)."""
     base_url: str = ""
@@ -153,7 +154,7 @@ def _build_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-cache",
         action="store_true",
-        help="ignore the build manifest and Markdown cache; rebuild and rewrite every file",
+        help="ignore the build manifest and caches in .mlcollage/; rebuild and rewrite every file",
     )
     p.add_argument(
         "--no-run",

@@ -21,15 +21,17 @@ def _report_input(error: InputError) -> int:
 
 
 def build(opts: Options) -> int:
-    from .manifest import nothing_to_do
+    from .manifest import build_settings, fingerprint, nothing_to_do, source_fingerprint
 
-    if nothing_to_do(opts):  # before the heavy imports: a no-op rebuild costs a file walk
+    source_fp = source_fingerprint(opts.project, build_settings(opts))
+    fp = fingerprint(opts.project, source_fp, opts.quick)
+    if nothing_to_do(opts, fp):  # before the heavy imports: a no-op rebuild costs a file walk
         return EXIT_OK
     from .pipeline import build_site
     from .runner import BuildFailed
 
     try:
-        build_site(opts)
+        build_site(opts, fingerprints=(source_fp, fp))
     except InputError as exc:
         return _report_input(exc)
     except OutputError as exc:

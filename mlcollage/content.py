@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .filecache import FileCache, stat_key
 from .frontmatter import Document, did_you_mean, parse_yaml, split_front_matter
 from .introspect import config_fields, same_kind
 from .model import Digest, ExperimentSpec, InputError, Paper, Site, SiteConfig
@@ -34,11 +36,13 @@ def load_site(
     include_drafts: bool = False,
     include_future: bool = False,
     today: dt.date | None = None,
+    cache: FileCache | None = None,
 ) -> Site:
     """Read and validate `root` (a `site_src/` folder); raise InputError listing every problem.
 
     Drafts are left out unless ``include_drafts``; digests dated after ``today`` are left out
-    (with a notice) unless ``include_future`` or ``include_drafts``.
+    (with a notice) unless ``include_future`` or ``include_drafts``. ``cache`` gives back what
+    unchanged files loaded as last time (see filecache.py).
     """
     root = Path(root)
     today = today or dt.date.today()
@@ -46,10 +50,8 @@ def load_site(
     config = _load_config(root, col)
     digests: list[Digest] = []
     if root.is_dir():
-        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-            if folder.name.startswith((".", "_")):
-                continue
-            digest = _load_digest(folder, col, include_drafts)
+        for folder in _subfolders(root):
+            digest = _load_digest(folder, col, include_drafts, cache)
             if digest is not None and (include_drafts or not digest.draft):
                 digests.append(digest)
     _check_unique_slugs(digests, col)
@@ -65,6 +67,13 @@ def load_site(
             )
             digests.remove(d)
     return Site(root=root, config=config, digests=tuple(digests), notices=tuple(notices))
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    """The folders in ``folder``, by name, but for hidden ones (`.x`, `_x`)."""
+    with os.scandir(folder) as it:  # no stat per entry, unlike Path.is_dir()
+        names = [e.name for e in it if e.is_dir() and not e.name.startswith((".", "_"))]
+    return [folder / name for name in sorted(names)]
 
 
 def _load_config(root: Path, col: Collector) -> SiteConfig | None:
@@ -121,7 +130,9 @@ def _read_markdown(path: Path, col: Collector) -> tuple[Document, str, int] | No
     return (doc, body, body_line) if doc is not None else None
 
 
-def _load_digest(folder: Path, col: Collector, include_drafts: bool) -> Digest | None:
+def _load_digest(
+    folder: Path, col: Collector, include_drafts: bool, cache: FileCache | None
+) -> Digest | None:
     month = folder.name
     m = MONTH_RE.match(month)
     if not m:
@@ -137,21 +148,27 @@ def _load_digest(folder: Path, col: Collector, include_drafts: bool) -> Digest |
             "digest index.md not found; expected front matter (title, date) and the digest's intro",
         )
         return None
-    read = _read_markdown(index, col)
+    key = stat_key(index) if cache is not None else None
+    hit = cache.get(str(index), key) if cache is not None else None
+    if hit is not None:  # the parsed front matter; it is validated again below
+        fm, first, data, body, body_line = hit
+        read: tuple[Document, str, int] | None = (Document(index, fm, first, data), body, body_line)
+    else:
+        read = _read_markdown(index, col)
     if read is None:
         return None
-    doc, body, _ = read
+    doc, body, body_line = read
     if not col.check_fields(doc, DIGEST_FIELDS):
         return None
     intro, _, outro = body.partition(PAPERS_MARKER)
     papers = []
-    for sub in sorted(
-        p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
-    ):
-        paper = _load_paper(sub, month, col)
+    for sub in _subfolders(folder):
+        paper = _cached_paper(sub, month, col, cache)
         if paper is not None and (include_drafts or not paper.draft):
             papers.append(paper)
     papers = _order(papers, doc, col)
+    if cache is not None and hit is None and not any(p.path == index for p in col.problems):
+        cache.put(str(index), key, (doc.text, doc.first_line, doc.data, body, body_line))
     date = doc.data["date"]
     return Digest(
         month=month,
@@ -183,6 +200,23 @@ def _order(papers: list[Paper], doc: Document, col: Collector) -> list[Paper]:
                 f"{did_you_mean(name, [p.folder.name for p in papers])}",
             )
     return out + sorted(by_folder.values(), key=lambda p: p.folder.name)
+
+
+def _cached_paper(
+    folder: Path, month: str, col: Collector, cache: FileCache | None
+) -> Paper | None:
+    """The last build's Paper when index.md and experiment.py (its Config) are unchanged."""
+    if cache is None:
+        return _load_paper(folder, month, col)
+    name = str(folder)  # plain strings: this runs for every paper of every build
+    key = stat_key(os.path.join(name, "index.md"), os.path.join(name, "experiment.py"))
+    paper = cache.get(name, key)
+    if paper is None:
+        before = len(col.problems)
+        paper = _load_paper(folder, month, col)
+        if paper is not None and len(col.problems) == before:
+            cache.put(name, key, paper)
+    return paper
 
 
 def _load_paper(folder: Path, month: str, col: Collector) -> Paper | None:

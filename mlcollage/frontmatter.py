@@ -51,12 +51,35 @@ def parse_yaml(
         if getattr(exc, "context", None):
             what = f"{what} ({exc.context})"
         return None, f"invalid YAML: {what}; expected a YAML mapping of `field: value` lines", line
+    except ValueError as exc:  # a well-formed but impossible timestamp, such as 2020-13-31
+        value, line = _bad_timestamp(text)
+        return None, f"invalid date {value!r} ({exc}); expected a real date as YYYY-MM-DD", (
+            first_line + line
+        )
     if data is None:
         data = {}
     if not isinstance(data, dict):
         kind = type(data).__name__
         return None, f"YAML is a {kind}; expected a mapping of `field: value` lines", first_line
     return Document(path, text, first_line, data), None, 0
+
+
+def _bad_timestamp(text: str) -> tuple[str, int]:
+    """The first timestamp scalar in ``text`` that does not construct, and its line (0-based)."""
+    stack = [yaml.compose(text, Loader=_Loader)]
+    constructor = _Loader(text)
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, yaml.MappingNode):
+            stack[:0] = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            stack[:0] = list(node.value)
+        elif isinstance(node, yaml.ScalarNode) and node.tag.endswith(":timestamp"):
+            try:
+                constructor.construct_yaml_timestamp(node)
+            except ValueError:
+                return node.value, node.start_mark.line
+    return "", 0
 
 
 def split_front_matter(text: str) -> tuple[str, int, str, int] | None:

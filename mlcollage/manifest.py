@@ -128,15 +128,11 @@ def build_settings(opts: Any, extra_head: str = "", defer_runs: bool = False) ->
     }
 
 
-def nothing_to_do(
-    opts: Any, settings: dict[str, Any] | None = None, source_fp: str | None = None
-) -> bool:
-    """True (and says so) when the last build had exactly these inputs: a no-op rebuild."""
+def nothing_to_do(opts: Any, fp: str) -> bool:
+    """True (and says so) when the last build had exactly these inputs (``fp``): a no-op."""
     if opts.force or opts.no_cache or opts.no_run:
         return False
-    settings = settings if settings is not None else build_settings(opts)
-    source_fp = source_fp or source_fingerprint(opts.project, settings)
-    if not up_to_date(opts.project, opts.out_dir, fingerprint(opts.project, source_fp, opts.quick)):
+    if not up_to_date(opts.project, opts.out_dir, fp):
         return False
     print(f"mlcollage: nothing changed; {opts.out_dir} is up to date", file=sys.stderr)
     return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,12 @@ class Paper:
     number: int | None = None
     """Position in the year's series (`ML-Collage [k/N]`); None numbers papers in order."""
     experiment: ExperimentSpec | None = None
+    digest: str = field(default="", init=False, repr=False, compare=False)
+    """A hash of all the fields above, made once (cached Papers keep it): page and slide keys."""
+
+    def __post_init__(self) -> None:
+        digest = hashlib.blake2b(repr(self).encode(), digest_size=16).hexdigest()
+        object.__setattr__(self, "digest", digest)
 
     @property
     def url(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from .cache import Store
 from .cli import Options
 from .content import load_site
+from .filecache import FileCache
 from .introspect import caveat
 from .manifest import (
     STATE_DIR,
@@ -28,9 +30,15 @@ from .search import search_files
 from .slides import DIGEST_PDF, draw_stale, slide_files
 
 
-def load(opts: Options) -> Site:
-    """Load and validate; apply command-line overrides of site.yaml."""
-    site = load_site(opts.src, include_drafts=opts.drafts, include_future=opts.future)
+def load(opts: Options, cached: bool = False) -> Site:
+    """Load and validate; apply command-line overrides of site.yaml.
+
+    ``cached``: reuse and update `.mlcollage/`'s cache of unchanged files (see filecache.py).
+    """
+    cache = FileCache(opts.project / STATE_DIR / "load-cache.pickle") if cached else None
+    site = load_site(opts.src, include_drafts=opts.drafts, include_future=opts.future, cache=cache)
+    if cache is not None:
+        cache.save()
     for notice in site.notices:
         print(f"notice: {notice}", file=sys.stderr)
     if opts.base_url:
@@ -83,15 +91,19 @@ def bundle_copies(site: Site) -> dict[str, Path]:
     """Files that sit beside a paper's index.md (page-bundle resources) are published with it."""
     out = {}
     for paper in site.papers:
-        for f in sorted(paper.folder.rglob("*")):
-            rel = f.relative_to(paper.folder)
-            if (
-                f.is_file()
-                and f.name not in BUNDLE_SKIP
-                and f.suffix != ".py"
-                and not any(part.startswith((".", "_")) for part in rel.parts)
-            ):
-                out[f"{paper.url}{rel.as_posix()}"] = f
+        if BUNDLE_SKIP.issuperset(os.listdir(paper.folder)):  # the usual case: nothing to copy
+            continue
+        for folder, subfolders, names in os.walk(paper.folder):
+            subfolders[:] = [d for d in subfolders if not d.startswith((".", "_"))]
+            for name in names:
+                f = Path(folder, name)
+                if (
+                    name not in BUNDLE_SKIP
+                    and not name.startswith((".", "_"))
+                    and f.suffix != ".py"
+                    and f.is_file()
+                ):
+                    out[f"{paper.url}{f.relative_to(paper.folder).as_posix()}"] = f
     return out
 
 
@@ -115,15 +127,22 @@ def frozen_outcomes(site: Site, store: Store, mode: str) -> dict[str, Outcome]:
     return out
 
 
-def build_site(opts: Options, extra_head: str = "", defer_runs: bool = False) -> Site:
+def build_site(
+    opts: Options,
+    extra_head: str = "",
+    defer_runs: bool = False,
+    fingerprints: tuple[str, str] | None = None,
+) -> Site:
     """Build the site into ``opts.out_dir``; the previous site stays unless everything succeeded.
 
     ``defer_runs`` (serve) renders stale experiments as running instead of running them;
     ``extra_head`` (serve) is injected into every page's <head>, never in a published build.
+    ``fingerprints``: (sources, sources + figures) if the caller just took them (no-op check).
     """
     settings = build_settings(opts, extra_head, defer_runs)
-    source_fp = source_fingerprint(opts.project, settings)  # the no-op check is the caller's
-    site = load(opts)
+    # taken before any input is read, and recorded: an edit during the build is seen by the next
+    source_fp, fp = fingerprints or (source_fingerprint(opts.project, settings), "")
+    site = load(opts, cached=not opts.no_cache)
     check_output(opts.out_dir)
     store = Store(opts.figures)
     if defer_runs:
@@ -144,9 +163,11 @@ def build_site(opts: Options, extra_head: str = "", defer_runs: bool = False) ->
     mode = "quick" if opts.quick else "full"
     state = opts.project / STATE_DIR
     markup = CachedMarkup(None if opts.no_cache else state / "markup-cache.pickle")
-    images, pdfs, warnings = draw_stale(
-        site, outcomes, store, mode, opts.jobs, force=opts.force, markup=markup
+    stored = FileCache(None if opts.no_cache else state / "slide-keys.pickle")
+    images, pdfs, warnings, drawn = draw_stale(
+        site, outcomes, store, mode, opts.jobs, force=opts.force, markup=markup, stored=stored
     )
+    stored.save()
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if warnings and opts.strict:
@@ -161,10 +182,19 @@ def build_site(opts: Options, extra_head: str = "", defer_runs: bool = False) ->
     last = {} if opts.no_cache else previous_build(opts.project, opts.out_dir)
     incremental = bool(last) and (opts.out_dir / MARKER).exists()
     renderer = Renderer(
-        site, opts.templates, extra, markup, previous=last.get("pages", {}) if incremental else {}
+        site,
+        opts.templates,
+        extra,
+        markup,
+        previous=last.get("pages", {}) if incremental else {},
+        bytecode_dir=None if opts.no_cache else state / "jinja",
     )
     rendered = render_or_explain(renderer, opts.templates)
-    if any(data is None and not (opts.out_dir / rel).is_file() for rel, data in rendered.items()):
+    out = str(opts.out_dir)
+    if any(
+        data is None and not os.path.isfile(os.path.join(out, rel))
+        for rel, data in rendered.items()
+    ):
         renderer = Renderer(site, opts.templates, extra, markup)  # output was touched: render all
         rendered = render_or_explain(renderer, opts.templates)
     files = {rel: data for rel, data in rendered.items() if data is not None}
@@ -186,14 +216,9 @@ def build_site(opts: Options, extra_head: str = "", defer_runs: bool = False) ->
         publish(files, copies, opts.out_dir)
         print(f"mlcollage: wrote {len(hashes)} files to {opts.out_dir}", file=sys.stderr)
     markup.save()
-    if source_fingerprint(opts.project, settings) == source_fp:  # no edit during the build
-        record(
-            opts.project,
-            opts.out_dir,
-            fingerprint(opts.project, source_fp, opts.quick),
-            hashes,
-            renderer.keys,
-        )
+    if drawn or not fp or any(o.status not in ("cached", "stale") for o in outcomes.values()):
+        fp = fingerprint(opts.project, source_fp, opts.quick)  # figures/ as it is now
+    record(opts.project, opts.out_dir, fp, hashes, renderer.keys)
     return site
 
 

@@ -6,7 +6,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 MARKER = ".mlcollage-site"
@@ -28,26 +28,24 @@ def check_output(out: Path) -> None:
         )
 
 
-def content_hashes(files: Mapping[str, bytes], copies: Mapping[str, Path]) -> dict[str, str]:
+def content_hashes(files: Mapping[str, bytes], copies: Mapping[str, str | Path]) -> dict[str, str]:
     """Output path -> a hash that changes when the file would: bytes, or the copied file's stat."""
     out = {rel: hashlib.blake2b(data, digest_size=12).hexdigest() for rel, data in files.items()}
     for rel, src in copies.items():
-        st = src.stat()
+        st = os.stat(src)
         out[rel] = f"copy:{src}:{st.st_size}:{st.st_mtime_ns}"
     return out
 
 
 def publish(
     files: Mapping[str, bytes],
-    copies: Mapping[str, Path],
+    copies: Mapping[str, str | Path],
     out: Path,
-    finalize: Callable[[Path], None] | None = None,
 ) -> None:
     """Write ``files`` and copy ``copies`` (relative path -> source file) into ``out`` atomically.
 
-    The new site is assembled beside ``out`` (``finalize`` runs on it, e.g. the search index)
-    and renamed into place; on any error the temporary folder is removed and ``out`` is left
-    exactly as it was.
+    The new site is assembled beside ``out`` and renamed into place; on any error the temporary
+    folder is removed and ``out`` is left exactly as it was.
     """
     out = Path(out).absolute()
     check_output(out)
@@ -61,8 +59,6 @@ def publish(
         for rel, src in sorted(copies.items()):
             _copy(src, tmp / rel, made)
         _write(tmp / MARKER, b"built by mlcollage; this folder is replaced by each build\n", made)
-        if finalize is not None:
-            finalize(tmp)
         swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -71,12 +67,10 @@ def publish(
 
 def publish_changes(
     files: Mapping[str, bytes],
-    copies: Mapping[str, Path],
+    copies: Mapping[str, str | Path],
     out: Path,
     previous: Mapping[str, str],
     hashes: Mapping[str, str],
-    finalize: Callable[[Path], None] | None = None,
-    keep: tuple[str, ...] = ("pagefind/",),
 ) -> int:
     """Update a previous build in place: write only what changed, each file atomically, and
     remove what is gone. Returns the number of files written or removed."""
@@ -84,8 +78,9 @@ def publish_changes(
     check_output(out)
     made: set[Path] = set()
     changed = 0
+    base = str(out)
     for rel, h in sorted(hashes.items()):
-        if previous.get(rel) == h and (out / rel).exists():
+        if previous.get(rel) == h and os.path.exists(os.path.join(base, rel)):  # no Path: 6000+
             continue
         changed += 1
         _mkdir((out / rel).parent, made)
@@ -96,15 +91,10 @@ def publish_changes(
             tmp = tmp.with_name(f".{tmp.name}.tmp-{os.getpid()}")
             _copy(copies[rel], tmp, made)
             os.replace(tmp, out / rel)
+            tmp.unlink(missing_ok=True)  # still there if both were links to one file (touched)
     for rel in sorted(set(previous) - set(hashes)):
-        if not rel.startswith(keep):
-            (out / rel).unlink(missing_ok=True)
-            changed += 1
-    html_changed = any(r.endswith(".html") for r in set(hashes) ^ set(previous)) or any(
-        r.endswith(".html") and previous.get(r) != h for r, h in hashes.items()
-    )
-    if finalize is not None and html_changed:
-        finalize(out)
+        (out / rel).unlink(missing_ok=True)
+        changed += 1
     atomic_write(out / MARKER, b"built by mlcollage; this folder is replaced by each build\n")
     return changed
 
@@ -121,7 +111,7 @@ def _write(path: Path, data: bytes, made: set[Path]) -> None:
         fh.write(data)
 
 
-def _copy(src: Path, dst: Path, made: set[Path]) -> None:
+def _copy(src: str | Path, dst: Path, made: set[Path]) -> None:
     _mkdir(dst.parent, made)
     try:
         os.link(src, dst)  # figures/ files are replaced by rename, never rewritten in place

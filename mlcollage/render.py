@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 import jinja2
 
 from .cite import digest_bibtex, paper_bibtex, scholar_meta
+from .filecache import code_key
 from .markup import Markup, plain_text, pygments_css, shorten, venue_line
 from .model import Digest, Outcome, Paper, Site
 
@@ -46,9 +48,13 @@ class RenderInput:
     extra_head: str = ""  # serve mode's live-reload script; never in a published build
 
 
-def environment(template_dir: Path) -> jinja2.Environment:
+def environment(template_dir: Path, bytecode_dir: Path | None = None) -> jinja2.Environment:
+    """The Jinja2 environment; compiled templates are kept in ``bytecode_dir`` when given."""
+    if bytecode_dir is not None:
+        bytecode_dir.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
+        bytecode_cache=bytecode_dir and jinja2.FileSystemBytecodeCache(str(bytecode_dir)),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -104,9 +110,10 @@ class Renderer:
         extra: RenderInput | None = None,
         markup: Markup | None = None,
         previous: Mapping[str, str] | None = None,
+        bytecode_dir: Path | None = None,
     ):
         self.site = site
-        self.env = environment(template_dir)
+        self.env = environment(template_dir, bytecode_dir)
         self.extra = extra or RenderInput()
         self.md = markup or Markup()
         self.base = site.config.base_url
@@ -115,7 +122,9 @@ class Renderer:
         self._html: dict[tuple[str, str], str] = {}
         self.previous = previous or {}
         self.keys: dict[str, str] = {}
-        self.fixed = (_templates_hash(template_dir), site.config, self.extra.extra_head)
+        fixed = (_templates_hash(template_dir), site.config, self.extra.extra_head, code_key())
+        self.fixed = _key(repr(fixed))  # code_key: mlcollage's code and Markdown & co. versions
+        self._paper_keys: dict[str, str] = {}
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -144,16 +153,23 @@ class Renderer:
         """Everything a paper contributes to a page, for page keys."""
         slug = paper.slug
         return (
-            paper,
+            paper.digest,
             self.extra.outcomes.get(slug),
             self.extra.images.get(slug),
             self.extra.caveats.get(slug),
             self.numbers.get(slug),
         )
 
+    def paper_key(self, paper: Paper) -> str:
+        """A hash of `inputs(paper)`, computed once a build: pages name papers by it."""
+        key = self._paper_keys.get(paper.slug)
+        if key is None:
+            key = self._paper_keys[paper.slug] = _key(repr(self.inputs(paper)))
+        return key
+
     def unchanged(self, out: str, *parts: Any) -> bool:
         """Record the page's key; true when the last build rendered it from the same inputs."""
-        key = hashlib.blake2b(repr((self.fixed, parts)).encode(), digest_size=16).hexdigest()
+        key = _key(self.fixed + repr(parts))
         self.keys[out] = key
         return self.previous.get(out) == key
 
@@ -202,7 +218,7 @@ class Renderer:
         shown = self.site.digests[:HOME_DIGESTS]
         more = len(self.site.digests) > HOME_DIGESTS
         if self.unchanged(
-            "index.html", [(d, [self.inputs(p) for p in d.papers]) for d in shown], more
+            "index.html", [(_header(d), [self.paper_key(p) for p in d.papers]) for d in shown], more
         ):
             return "index.html", None
         digests = [
@@ -232,8 +248,8 @@ class Renderer:
         out = f"{digest.month}/index.html"
         if self.unchanged(
             out,
-            digest,
-            [self.inputs(p) for p in digest.papers],
+            _header(digest),
+            [self.paper_key(p) for p in digest.papers],
             self.extra.digest_pdfs.get(digest.month, ""),
         ):
             return out, None
@@ -257,7 +273,7 @@ class Renderer:
         out = f"{paper.url}index.html"
         if self.unchanged(
             out,
-            self.inputs(paper),
+            self.paper_key(paper),
             digest.title,
             digest.month,
             prev and (prev.slug, prev.title),
@@ -285,17 +301,21 @@ class Renderer:
 
     def tag_page(self, tag: str, papers: list[Paper]) -> tuple[str, bytes | None]:
         out = f"tags/{tag}/index.html"
-        if self.unchanged(out, tag, [self.inputs(p) for p in papers]):
+        if self.unchanged(out, tag, [self.paper_key(p) for p in papers]):
             return out, None
         views = [self.paper_view(p) for p in papers]
         return self.page("tag.html", out, 2, tag=tag, views=views, title=f"Tag: {tag}")
 
-    def feed(self) -> bytes:
+    def feed(self) -> bytes | None:
+        shown = self.site.digests[:FEED_DIGESTS]
+        updated = max((d.date for d in self.site.digests), default=dt.date(1970, 1, 1))
+        keys = [(_header(d), [self.paper_key(p) for p in d.papers]) for d in shown]
+        if self.unchanged("feed.xml", keys, updated):
+            return None
         digests = [
             (d, self.html("intro", d.intro_md), [self.paper_view(p) for p in d.papers])
-            for d in self.site.digests[:FEED_DIGESTS]
+            for d in shown
         ]
-        updated = max((d.date for d in self.site.digests), default=dt.date(1970, 1, 1))
         text = self.env.get_template("feed.xml").render(
             config=self.site.config, base_url=self.base, digests=digests, updated=updated
         )
@@ -334,9 +354,19 @@ def render_pages(
     return Renderer(site, template_dir, extra, markup).render_all()  # type: ignore[return-value]
 
 
+def _key(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _header(digest: Digest) -> Digest:
+    """The digest without its papers (a page's key names those by `Renderer.paper_key`)."""
+    return dataclasses.replace(digest, papers=())
+
+
 def _templates_hash(template_dir: Path) -> str:
     h = hashlib.blake2b(digest_size=16)
     for path in sorted(template_dir.rglob("*")):
-        if path.is_file() and path.parent.name != ASSET_DIR:
-            h.update(path.name.encode() + b"\0" + path.read_bytes())
+        rel = path.relative_to(template_dir)
+        if path.is_file() and rel.parts[0] != ASSET_DIR:  # assets are copied, not rendered
+            h.update(rel.as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()

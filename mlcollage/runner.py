@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import wait
 from typing import Any
 
 from .cache import Store, StoredRun, result_key
@@ -82,6 +80,8 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def _context() -> Any:
+    import multiprocessing as mp  # here, not at the top: a rebuild that runs nothing needs none
+
     # one BLAS/OpenMP thread per worker: on 2 shared cores more threads ran 5-20x slower;
     # set before the fork server starts so every worker (and its numpy) inherits it
     for var in THREAD_VARS:
@@ -108,6 +108,8 @@ def run_local(
 
     Jobs for which ``exclusive(job)`` is true (CUDA) run one at a time.
     """
+    from multiprocessing.connection import wait
+
     ctx = _context()
     pending = list(jobs)
     running: dict[Any, tuple[Job, Any, float]] = {}  # conn -> (job, process, deadline)

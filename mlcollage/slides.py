@@ -7,11 +7,10 @@ is written last, so an interrupted draw is simply redrawn.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import dataclasses
 import hashlib
 import json
-import multiprocessing as mp
+import os
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 from .cache import Store, canonical_json, local_sources, versions
 from .draw import STYLE, ClaimLine, SlideInput
+from .filecache import FileCache, stat_key
 from .images import THUMB_WIDTHS
 from .introspect import caveat
 from .model import Digest, Outcome, Paper, Site
@@ -28,6 +28,7 @@ from .render import PaperImages, series_numbers
 SLIDE_PNG, SLIDE_PDF, CARD_PNG, DIGEST_PDF = "slide.png", "slide.pdf", "card.png", "digest.pdf"
 THUMBS = tuple((w, f"thumb-{w}.webp") for w in THUMB_WIDTHS)
 KEY_FILE = "slide.json"
+IMAGES = PaperImages(slide=SLIDE_PNG, slide_vector=SLIDE_PDF, card=CARD_PNG, thumbs=THUMBS)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,9 @@ def slide_input(
 
 def slide_key(inp: SlideInput, result_key: str, code: str) -> str:
     h = hashlib.sha256(code.encode())
-    fields = dataclasses.asdict(inp) | {"run_folder": "", "script": ""}  # paths don't matter
+    fields = {f.name: getattr(inp, f.name) for f in dataclasses.fields(inp)}  # asdict, but fast:
+    fields |= {"claims": [dataclasses.asdict(c) for c in inp.claims]}  # the one nested dataclass
+    fields |= {"run_folder": "", "script": ""}  # paths don't matter
     h.update(canonical_json(fields).encode())
     h.update(result_key.encode())
     if inp.script:
@@ -148,14 +151,22 @@ def draw_stale(
     n_jobs: int,
     force: bool = False,
     markup: Any = None,
-) -> tuple[dict[str, PaperImages], dict[str, Path], list[str]]:
-    """Draw what is stale; return images per slug (paths in `figures/`), digest PDFs, warnings."""
-    from .markup import Markup, plain_text, shorten
+    stored: FileCache | None = None,
+) -> tuple[dict[str, PaperImages], dict[str, Path], list[str], int]:
+    """Draw what is stale; return images per slug (paths in `figures/`), digest PDFs, warnings
+    and how many slides and PDFs were drawn (0: `figures/` is as it was).
+
+    ``stored`` remembers the key each `slide.json`/`digest.json` records, by the files' stat,
+    and the key of each slide without a run, by a hash of its inputs (its text needs Markdown).
+    """
+    from .markup import Markup
 
     md = markup or Markup()
+    stored = stored or FileCache(None)
     numbers = series_numbers(site)
+    series = site.config.series
     code = _code_hash()
-    jobs, images, folders = [], {}, {}
+    jobs, images, folders, keys = [], {}, {}, {}
     for paper in site.papers:
         folder = store.folder(paper, mode)
         folders[paper.slug] = folder
@@ -163,16 +174,19 @@ def draw_stale(
         run_folder = None
         if outcome and outcome.claims and paper.experiment:
             run_folder = store.run_folder(paper, outcome.seeds[0], mode, True)
-        summary = shorten(plain_text(md(paper.summary_md)), 700)
-        inp = slide_input(
-            paper, outcome, numbers[paper.slug], site.config.series, run_folder, summary
-        )
+        number = numbers[paper.slug]
         rkey = outcome.provenance.get("key", "") if outcome else ""
-        key = slide_key(inp, rkey, code)
-        images[paper.slug] = PaperImages(
-            slide=SLIDE_PNG, slide_vector=SLIDE_PDF, card=CARD_PNG, thumbs=THUMBS
-        )
-        if force or _stored_key(folder) != key or not (folder / SLIDE_PNG).is_file():
+        # with a run, the key also hashes the experiment's sources: always computed
+        by_inputs = None if run_folder else _hash((paper.digest, outcome, number, series, code))
+        key, inp = stored.get(f"inputs:{folder}", by_inputs), None
+        if key is None:
+            inp = _input(paper, outcome, number, series, run_folder, md)
+            key = slide_key(inp, rkey, code)
+            stored.put(f"inputs:{folder}", by_inputs, key)
+        keys[paper.slug] = key
+        images[paper.slug] = IMAGES
+        if force or _current_key(folder, KEY_FILE, SLIDE_PNG, stored) != key:
+            inp = inp or _input(paper, outcome, number, series, run_folder, md)
             meta = {
                 "mlcollage:key": rkey,
                 "mlcollage:slide-key": key,
@@ -181,19 +195,52 @@ def draw_stale(
                 "Software": "mlcollage",
             }
             jobs.append(DrawJob(inp, str(folder), key, meta))
-    warnings = _run(jobs, n_jobs)
-    pdfs = {d.month: _digest_pdf(d, folders, store, mode) for d in site.digests if d.papers}
-    return images, pdfs, warnings
+    warnings = _run(jobs, n_jobs)  # now every slide.json records its key in `keys`
+    drawn, pdfs = len(jobs), {}
+    for d in site.digests:
+        if d.papers:
+            pdfs[d.month], redrawn = _digest_pdf(d, folders, keys, store, mode, stored)
+            drawn += redrawn
+    return images, pdfs, warnings, drawn
 
 
-def _stored_key(path: Path) -> str:
+def _input(
+    paper: Paper,
+    outcome: Outcome | None,
+    number: tuple[int, int],
+    series: str,
+    run_folder: Path | None,
+    md: Any,
+) -> SlideInput:
+    from .markup import plain_text, shorten
+
+    summary = shorten(plain_text(md(paper.summary_md)), 700)
+    return slide_input(paper, outcome, number, series, run_folder, summary)
+
+
+def _hash(value: Any) -> str:
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
+
+
+def _stored_key(path: str) -> str:
     """The key recorded in a `slide.json` / `digest.json` ('' when absent or unreadable)."""
-    if path.is_dir():
-        path = path / KEY_FILE
     try:
-        return json.loads(path.read_text())["key"]
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)["key"]
     except (OSError, ValueError, KeyError, TypeError):
         return ""
+
+
+def _current_key(folder: Path, key_file: str, made: str, stored: FileCache) -> str:
+    """The key ``folder/key_file`` records, '' when there is none or ``made`` is missing."""
+    key_path, made_path = os.path.join(folder, key_file), os.path.join(folder, made)
+    stat = stat_key(key_path, made_path)
+    key = stored.get(key_path, stat)
+    if key is None:
+        key = _stored_key(key_path) if os.path.isfile(made_path) else ""
+        if key:
+            stored.put(key_path, stat, key)
+    return key
 
 
 def _run(jobs: list[DrawJob], n_jobs: int) -> list[str]:
@@ -201,40 +248,51 @@ def _run(jobs: list[DrawJob], n_jobs: int) -> list[str]:
         return []
     if len(jobs) == 1 or n_jobs <= 1:
         return [w for w in map(draw_one, jobs) if w]
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
     ctx = mp.get_context("forkserver")
     with cf.ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs)), mp_context=ctx) as pool:
         return [w for w in pool.map(draw_one, jobs) if w]
 
 
-def _digest_pdf(digest: Digest, folders: dict[str, Path], store: Store, mode: str) -> Path:
-    """All slides of a month in order, one page each; redrawn when any slide changed."""
+def _digest_pdf(
+    digest: Digest,
+    folders: dict[str, Path],
+    keys: dict[str, str],
+    store: Store,
+    mode: str,
+    stored: FileCache,
+) -> tuple[Path, bool]:
+    """All slides of a month in order, one page each; redrawn (True) when any slide changed."""
     from .images import slides_pdf
 
-    keys = [_stored_key(folders[p.slug]) for p in digest.papers]
+    slide_keys = [keys[p.slug] for p in digest.papers]
     key = hashlib.sha256(
-        canonical_json([digest.title, str(digest.date), keys]).encode()
+        canonical_json([digest.title, str(digest.date), slide_keys]).encode()
     ).hexdigest()
     base = (store.root / ".quick" if mode == "quick" else store.root) / digest.month
     path = base / DIGEST_PDF
-    if _stored_key(base / "digest.json") != key or not path.is_file():
-        pngs = [(folders[p.slug] / SLIDE_PNG).read_bytes() for p in digest.papers]
-        atomic_write(path, slides_pdf(pngs, digest.title, digest.date))
-        atomic_write(base / "digest.json", (json.dumps({"key": key}) + "\n").encode())
-    return path
+    if _current_key(base, "digest.json", DIGEST_PDF, stored) == key:
+        return path, False
+    pngs = [(folders[p.slug] / SLIDE_PNG).read_bytes() for p in digest.papers]
+    atomic_write(path, slides_pdf(pngs, digest.title, digest.date))
+    atomic_write(base / "digest.json", (json.dumps({"key": key}) + "\n").encode())
+    return path, True
 
 
 def slide_files(
     site: Site, store: Store, mode: str, images: dict[str, PaperImages], pdfs: dict[str, Path]
-) -> dict[str, Path]:
+) -> dict[str, str | Path]:
     """Output path -> file in `figures/` for every slide image and digest PDF."""
-    out = {}
+    out: dict[str, str | Path] = {}
     for paper in site.papers:
         im = images.get(paper.slug)
         if im is None:
             continue
-        folder = store.folder(paper, mode)
+        folder = os.path.join(store.folder(paper, mode), "")
         for name in (im.slide, im.slide_vector, im.card, *(f for _, f in im.thumbs)):
-            out[f"{paper.url}{name}"] = folder / name
+            out[f"{paper.url}{name}"] = folder + name  # a str: five per paper, Paths cost
     for month, path in pdfs.items():
         out[f"{month}/{DIGEST_PDF}"] = path
     return out

@@ -230,3 +230,12 @@ def test_input_error_sorted() -> None:
 
     err = InputError([Problem(Path("b"), 1, "x"), Problem(Path("a"), 2, "y")])
     assert str(err) == "a:2: y\nb:1: x"
+
+
+def test_impossible_date_is_an_input_error_with_its_line(project: Path) -> None:
+    index = project / "site_src/2019-12/index.md"
+    index.write_text("---\ntitle: December\ndate: 2019-13-31\n---\nText\n")
+    assert errors(project) == [
+        f"{index}:3: invalid date '2019-13-31' (month must be in 1..12); "
+        "expected a real date as YYYY-MM-DD"
+    ]

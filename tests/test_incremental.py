@@ -1,0 +1,210 @@
+"""Rebuilds after an edit: the caches of `.mlcollage/` (loaded papers, slide keys) see every
+change, are bypassed by --no-cache, and a bad edit fails exactly like a build without them."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import time
+from pathlib import Path
+
+import pytest
+
+from mlcollage import content
+from mlcollage.content import load_site
+from mlcollage.filecache import FileCache
+from mlcollage.model import InputError
+
+from helpers import ALPHA, run_cli
+
+BETA = "site_src/2020-01/beta-2018-second"
+GAMMA = "site_src/2019-12/gamma-2019-old"
+LOAD_CACHE = ".mlcollage/load-cache.pickle"
+
+
+def age(project: Path, seconds: int = 600) -> None:
+    """Date every file back, out of the window in which a just-written file is never cached."""
+    then = time.time_ns() - seconds * 10**9
+    for path in project.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(then, then))
+
+
+def edit(path: Path, old: str, new: str, offset_s: int = 1) -> None:
+    """Replace text in place; the mtime moves ``offset_s`` on from the old one (still aged)."""
+    st = path.stat()
+    path.write_text(path.read_text().replace(old, new, 1))
+    mtime = st.st_mtime_ns + offset_s * 10**9
+    os.utime(path, ns=(mtime, mtime))
+
+
+def papers(site) -> dict:
+    return {p.slug: p for p in site.papers}
+
+
+def load(project: Path, cache: Path | None) -> tuple:
+    """load_site through a cache file; returns (site, papers parsed and validated afresh)."""
+    fresh = []
+    real = content._load_paper
+
+    def counting(folder, month, col):
+        fresh.append(folder.name)
+        return real(folder, month, col)
+
+    content._load_paper = counting
+    try:
+        store = FileCache(cache)
+        site = load_site(project / "site_src", cache=store)
+        store.save()
+    finally:
+        content._load_paper = real
+    return site, fresh
+
+
+def test_load_cache_reuses_unchanged_papers_and_sees_every_edit(project: Path) -> None:
+    cache = project / LOAD_CACHE
+    age(project)
+    first, fresh = load(project, cache)
+    assert sorted(fresh) == ["alpha-2019-toy", "beta-2018-second", "gamma-2019-old"]
+    written = cache.stat().st_mtime_ns
+    again, fresh = load(project, cache)
+    assert fresh == [] and again == first
+    assert cache.stat().st_mtime_ns == written  # all hits: the cache file is not rewritten
+    assert [p.digest for p in again.papers] == [p.digest for p in first.papers]
+
+    index = project / BETA / "index.md"
+    edit(index, "ampersand", "AMPERSAND")  # same size, new mtime
+    site, fresh = load(project, cache)
+    assert fresh == ["beta-2018-second"]
+    assert "AMPERSAND" in papers(site)["beta-2018-second"].summary_md
+
+    st = index.stat()  # same size and mtime, another inode (an editor's save by rename)
+    tmp = index.with_name("index.tmp")
+    tmp.write_text(index.read_text().replace("AMPERSAND", "Ampersand"))
+    os.replace(tmp, index)
+    os.utime(index, ns=(st.st_mtime_ns, st.st_mtime_ns))
+    assert index.stat().st_size == st.st_size and index.stat().st_ino != st.st_ino
+    site, fresh = load(project, cache)
+    assert fresh == ["beta-2018-second"]
+    assert "Ampersand" in papers(site)["beta-2018-second"].summary_md
+
+    for path in (project / GAMMA).iterdir():
+        path.unlink()
+    (project / GAMMA).rmdir()
+    site, fresh = load(project, cache)
+    assert fresh == [] and "gamma-2019-old" not in papers(site)
+    with open(cache, "rb") as fh:
+        names = pickle.load(fh)["entries"]
+    assert not any("gamma" in name for name in names)  # entries of removed files are dropped
+
+
+def test_load_cache_is_keyed_by_the_experiment_config(project: Path) -> None:
+    index = project / ALPHA / "index.md"
+    index.write_text(index.read_text().replace("tags:", "experiment: {config: {noise: 0.2}}\ntags:"))
+    cache = project / LOAD_CACHE
+    age(project)
+    site, _ = load(project, cache)
+    assert papers(site)["alpha-2019-toy"].experiment.config == {"noise": 0.2}
+    edit(project / ALPHA / "experiment.py", "noise: float = 0.1", "sigma: float = 0.1")
+    with pytest.raises(InputError) as cached:
+        load(project, cache)
+    with pytest.raises(InputError) as uncached:
+        load_site(project / "site_src")
+    assert str(cached.value) == str(uncached.value)
+    assert "unknown config field 'noise'" in str(cached.value)
+
+
+def test_load_cache_sees_digest_edits_and_their_problems(project: Path) -> None:
+    cache = project / LOAD_CACHE
+    digest = project / "site_src/2020-01/index.md"
+    age(project)
+    load(project, cache)
+    edit(digest, "The outro.", "The new outro.")
+    site, _ = load(project, cache)
+    assert site.digests[0].outro_md == "The new outro."
+    edit(digest, "date: 2020-01-31", "date: 2020-01-3x", offset_s=2)
+    with pytest.raises(InputError) as cached:
+        load(project, cache)
+    with pytest.raises(InputError) as uncached:
+        load_site(project / "site_src")
+    assert str(cached.value) == str(uncached.value)
+    assert f"{digest}:3: field 'date'" in str(cached.value)
+
+
+def test_files_just_written_are_never_cached(project: Path) -> None:
+    cache = project / LOAD_CACHE
+    age(project, 0)  # every file just written: too recent to be keyed
+    load(project, cache)
+    assert not cache.exists() or FileCache(cache).old == {}
+    index = project / BETA / "index.md"
+    st = index.stat()
+    index.write_text(index.read_text().replace("ampersand", "AMPERSAND"))  # same size, at once
+    os.utime(index, ns=(st.st_mtime_ns, st.st_mtime_ns))
+    site, fresh = load(project, cache)
+    assert "beta-2018-second" in fresh
+    assert "AMPERSAND" in papers(site)["beta-2018-second"].summary_md
+
+
+def build(project: Path, *flags: str):
+    result = run_cli("build", "-C", project, *flags)
+    assert result.code == 0, result.err
+    return result
+
+
+def test_edit_rebuild_and_bad_edit_after_good_build(project: Path) -> None:
+    build(project)
+    age(project)
+    build(project)  # now the caches hold every paper and slide key
+    index = project / BETA / "index.md"
+    index.write_text(index.read_text() + "\nA sentence added in an edit, token q7x.\n")
+    build(project)
+    page = (project / "_site/2020-01/beta-2018-second/index.html").read_text()
+    assert "token q7x" in page
+    assert "token q7x" in (project / "_site/2020-01/index.html").read_text()
+
+    age(project)
+    build(project)
+    text = index.read_text()
+    edit(index, "year: 2018", "year: 20x8")
+    bad = run_cli("build", "-C", project)
+    line = text.splitlines().index("year: 2018") + 1
+    assert bad.code == 2
+    assert f"{project / BETA / 'index.md'}:{line}: field 'year' is a string" in bad.err
+    assert run_cli("build", "-C", project, "--no-cache").err == bad.err
+    assert page == (project / "_site/2020-01/beta-2018-second/index.html").read_text()
+    index.write_text(text)
+    build(project)
+
+
+def test_no_cache_bypasses_the_load_cache(project: Path) -> None:
+    build(project)
+    age(project)
+    build(project)
+    path = project / LOAD_CACHE
+    with open(path, "rb") as fh:
+        data = pickle.load(fh)
+    name = str(project / BETA)
+    key, paper = data["entries"][name]
+    data["entries"][name] = (key, dataclasses.replace(paper, title="Poisoned Title"))
+    path.write_bytes(pickle.dumps(data))
+    edit(project / ALPHA / "index.md", "fits a line", "fits a LINE")  # not a no-op
+    page = project / "_site/2020-01/beta-2018-second/index.html"
+    build(project)
+    assert "Poisoned Title" in page.read_text()  # the cache is what a build reads...
+    build(project, "--no-cache")
+    assert "Poisoned Title" not in page.read_text()  # ...and --no-cache does not
+
+
+def test_missing_slide_is_redrawn_with_cached_keys(project: Path) -> None:
+    build(project)
+    age(project)
+    build(project)
+    slide = project / "figures/2020-01/beta-2018-second/slide.png"
+    slide.unlink()
+    build(project)
+    assert slide.is_file()
+    pdf = project / "figures/2020-01/digest.pdf"
+    pdf.unlink()
+    build(project)
+    assert pdf.is_file()
