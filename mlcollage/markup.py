@@ -19,6 +19,10 @@ from markdown.preprocessors import Preprocessor
 
 from . import mdfast
 
+_BLOCK_TAG_RE = re.compile(
+    r"</?(?:p|div|li|ul|ol|h[1-6]|br|hr|pre|blockquote|table|tr|td|th|dl|dt|dd|figure|figcaption"
+    r"|section|math)\b[^>]*>"
+)
 _TAG_RE = re.compile(r"<[^>]+>")
 HIGHLIGHT_CLASS = "highlight"
 
@@ -180,7 +184,9 @@ def pygments_css(light: str = "default", dark: str = "github-dark") -> str:
 
 def plain_text(html_text: str) -> str:
     """The text of an HTML fragment, whitespace collapsed (for descriptions and alt text)."""
-    return " ".join(html.unescape(_TAG_RE.sub(" ", html_text)).split())
+    # block tags separate words; inline ones (a, em, code, MathML tokens) do not: "[x](u)." -> "x."
+    text = _TAG_RE.sub("", _BLOCK_TAG_RE.sub(" ", html_text))
+    return " ".join(html.unescape(text).split())
 
 
 def shorten(text: str, limit: int = 200) -> str:

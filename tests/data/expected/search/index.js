@@ -1,1 +1,1 @@
-mlcollageSearch.files(["2020.js?v=8b2f380b5f54","2019.js?v=67354b1af5ba"]);
+mlcollageSearch.files(["2020.js?v=53fb466b1ae2","2019.js?v=67354b1af5ba"]);
