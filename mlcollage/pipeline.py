@@ -26,7 +26,6 @@ from .model import InputError, Outcome, Problem, Site
 from .publish import MARKER, check_output, content_hashes, publish, publish_changes
 from .render import ASSET_DIR, Renderer, RenderInput
 from .runner import BuildFailed, outcome, plan, run_stale
-from .search import search_files
 from .slides import DIGEST_PDF, draw_stale, slide_files
 
 
@@ -187,6 +186,7 @@ def build_site(
         extra,
         markup,
         previous=last.get("pages", {}) if incremental else {},
+        previous_files=last.get("files", {}) if incremental else {},
         bytecode_dir=None if opts.no_cache else state / "jinja",
     )
     rendered = render_or_explain(renderer, opts.templates)
@@ -198,8 +198,6 @@ def build_site(
         renderer = Renderer(site, opts.templates, extra, markup)  # output was touched: render all
         rendered = render_or_explain(renderer, opts.templates)
     files = {rel: data for rel, data in rendered.items() if data is not None}
-    if site.config.search:
-        files |= search_files(site, renderer.html)
     copies = (
         static_copies(opts.templates)
         | bundle_copies(site)

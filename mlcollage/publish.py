@@ -28,9 +28,13 @@ def check_output(out: Path) -> None:
         )
 
 
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
 def content_hashes(files: Mapping[str, bytes], copies: Mapping[str, str | Path]) -> dict[str, str]:
     """Output path -> a hash that changes when the file would: bytes, or the copied file's stat."""
-    out = {rel: hashlib.blake2b(data, digest_size=12).hexdigest() for rel, data in files.items()}
+    out = {rel: content_hash(data) for rel, data in files.items()}
     for rel, src in copies.items():
         st = os.stat(src)
         out[rel] = f"copy:{src}:{st.st_size}:{st.st_mtime_ns}"

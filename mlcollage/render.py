@@ -13,10 +13,12 @@ from urllib.parse import urlsplit
 
 import jinja2
 
+from . import search
 from .cite import digest_bibtex, paper_bibtex, scholar_meta
 from .filecache import code_key
 from .markup import Markup, plain_text, pygments_css, shorten, venue_line
 from .model import Digest, Outcome, Paper, Site
+from .publish import content_hash
 
 ASSET_DIR = "assets"
 HOME_DIGESTS = 12
@@ -110,6 +112,7 @@ class Renderer:
         extra: RenderInput | None = None,
         markup: Markup | None = None,
         previous: Mapping[str, str] | None = None,
+        previous_files: Mapping[str, str] | None = None,
         bytecode_dir: Path | None = None,
     ):
         self.site = site
@@ -120,7 +123,8 @@ class Renderer:
         self.base_path = urlsplit(self.base).path or "/"
         self.numbers = series_numbers(site)
         self._html: dict[tuple[str, str], str] = {}
-        self.previous = previous or {}
+        self.previous = previous or {}  # page keys of the last build
+        self.previous_files = previous_files or {}  # content hashes of the last build's files
         self.keys: dict[str, str] = {}
         fixed = (_templates_hash(template_dir), site.config, self.extra.extra_head, code_key())
         self.fixed = _key(repr(fixed))  # code_key: mlcollage's code and Markdown & co. versions
@@ -209,6 +213,8 @@ class Renderer:
             [self.page("404.html", "404.html", 0, title="Page not found", abs_root=self.base_path)]
         )
         files["assets/pygments.css"] = pygments_css().encode()
+        if self.site.config.search:
+            files.update(self.search_files())
         files["feed.xml"] = self.feed()
         files["sitemap.xml"] = self.sitemap(files)
         files["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {self.base}sitemap.xml\n".encode()
@@ -305,6 +311,21 @@ class Renderer:
             return out, None
         views = [self.paper_view(p) for p in papers]
         return self.page("tag.html", out, 2, tag=tag, views=views, title=f"Tag: {tag}")
+
+    def search_files(self) -> dict[str, bytes | None]:
+        """One search file per year, rewritten only when one of its entries changed."""
+        files: dict[str, bytes | None] = {}
+        for year, digests in search.by_year(self.site.digests).items():
+            out = f"{search.SEARCH_DIR}/{year}.js"
+            keys = [(_header(d), [self.paper_key(p) for p in d.papers]) for d in digests]
+            unchanged = self.unchanged(out, keys) and out in self.previous_files
+            files[out] = None if unchanged else search.year_script(digests, self.html)
+        versions = {
+            out: (content_hash(data) if data is not None else self.previous_files[out])[:12]
+            for out, data in files.items()
+        }
+        files[search.INDEX_FILE] = search.index_script(versions)
+        return files
 
     def feed(self) -> bytes | None:
         shown = self.site.digests[:FEED_DIGESTS]

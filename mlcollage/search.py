@@ -6,18 +6,17 @@ site opened from disk (browsers refuse `fetch` from `file://` pages, not `<scrip
 
 Why not a prebuilt index (Pagefind, lunr): both rebuild the whole index on every build, a cost
 that grows with the archive (Pagefind took 3.8 CPU s of an 8.8 s cold build at 1000 entries) and
-that an edit of one summary pays in full. Here an edit rewrites one year's file; the rest of the
-search files keep their bytes, so the incremental publish leaves them alone.
+that an edit of one summary pays in full. Here an edit re-renders and rewrites one year's file
+(`Renderer.search_files` keys each like a page); the others are left alone.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable
 
 from .markup import plain_text, venue_line
-from .model import Digest, Paper, Site
+from .model import Digest, Paper
 
 SEARCH_DIR = "search"
 INDEX_FILE = f"{SEARCH_DIR}/index.js"
@@ -58,22 +57,26 @@ def _script(call: str, payload: object) -> bytes:
     return f"mlcollageSearch.{call}({body});\n".encode()
 
 
-def search_files(site: Site, html: Callable[[str, str], str]) -> dict[str, bytes]:
-    """`{output path: bytes}` of the search files; ``html(kind, markdown)`` converts a text."""
-    years: dict[str, list[dict[str, str]]] = {}
-    for digest in site.digests:
-        docs = years.setdefault(digest.month[:4], [])
-        docs.append(
-            digest_document(digest, html("intro", digest.intro_md), html("outro", digest.outro_md))
-        )
+def by_year(digests: Iterable[Digest]) -> dict[str, list[Digest]]:
+    """Digests grouped by year, newest year first: one search file each."""
+    out: dict[str, list[Digest]] = {}
+    for digest in sorted(digests, key=lambda d: d.month, reverse=True):
+        out.setdefault(digest.month[:4], []).append(digest)
+    return out
+
+
+def year_script(digests: Iterable[Digest], html: Callable[[str, str], str]) -> bytes:
+    """One year's search file; ``html(kind, markdown)`` converts a text (the build's cache)."""
+    docs = []
+    for digest in digests:
+        intro, outro = html("intro", digest.intro_md), html("outro", digest.outro_md)
+        docs.append(digest_document(digest, intro, outro))
         docs += [paper_document(p, digest, html("paper", p.summary_md)) for p in digest.papers]
-    files = {f"{SEARCH_DIR}/{year}.js": _script("add", docs) for year, docs in years.items()}
-    return files | {INDEX_FILE: _script("files", _listing(files.items()))}
+    return _script("add", docs)
 
 
-def _listing(files: Iterable[tuple[str, bytes]]) -> list[str]:
-    names = []
-    for path, data in sorted(files, reverse=True):  # newest year first: its results come first
-        version = hashlib.blake2b(data, digest_size=6).hexdigest()
-        names.append(f"{path.removeprefix(SEARCH_DIR + '/')}?v={version}")
-    return names
+def index_script(versions: dict[str, str]) -> bytes:
+    """`search/index.js`: the year files (``{path: version}``), with the version as a query,
+    so that a browser fetches a year file again only when it changed."""
+    names = [f"{path.removeprefix(SEARCH_DIR + '/')}?v={v}" for path, v in versions.items()]
+    return _script("files", names)

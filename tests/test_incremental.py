@@ -208,3 +208,25 @@ def test_missing_slide_is_redrawn_with_cached_keys(project: Path) -> None:
     pdf.unlink()
     build(project)
     assert pdf.is_file()
+
+
+def test_edit_rewrites_only_its_years_search_file(project: Path) -> None:
+    build(project)
+    site = project / "_site"
+    before = {p.name: (p.stat().st_ino, p.read_bytes()) for p in (site / "search").iterdir()}
+    assert set(before) == {"index.js", "2019.js", "2020.js"}
+    index = project / BETA / "index.md"
+    index.write_text(index.read_text() + "\nA sentence added in an edit, token s9z.\n")
+    build(project)
+    after = {p.name: (p.stat().st_ino, p.read_bytes()) for p in (site / "search").iterdir()}
+    assert after["2019.js"] == before["2019.js"]  # not rewritten: same file, same bytes
+    assert b"token s9z" in after["2020.js"][1] and b"token s9z" not in before["2020.js"][1]
+    old_v, new_v = (
+        [n for n in files["index.js"][1].decode().split('"') if n.startswith("2020.js?v=")]
+        for files in (before, after)
+    )
+    assert old_v != new_v  # browsers fetch the changed year file again
+    cold = run_cli("build", "-C", project, "--no-cache", "--out", project / "cold")
+    assert cold.code == 0, cold.err
+    for name, (_, data) in after.items():  # the incremental result is what a cold build writes
+        assert (project / "cold/search" / name).read_bytes() == data, name

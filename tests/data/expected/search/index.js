@@ -1,1 +1,1 @@
-mlcollageSearch.files(["2020.js?v=53fb466b1ae2","2019.js?v=67354b1af5ba"]);
+mlcollageSearch.files(["2020.js?v=4e2cc3331e41","2019.js?v=5c4e71dba0b1"]);
