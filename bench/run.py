@@ -106,6 +106,12 @@ def reap_orphans(limit: float = 30.0) -> int:
     return -1  # still running after `limit`: their CPU is missing
 
 
+# Every tool runs as on a user's machine, where Python keeps compiled bytecode (__pycache__);
+# this sandbox sets PYTHONDONTWRITEBYTECODE=1, which would make every Python tool recompile its
+# own modules on every run (~35 ms for mlcollage, more for the peers' bigger code bases).
+TOOL_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(cmd: list[str], cwd: Path, log: Path, env: dict | None = None,
           timeout: float | None = None) -> dict:
     """Run cmd; return rc, wall, cpu (user+sys of the whole process tree), peak RSS in MiB."""
@@ -114,7 +120,7 @@ def timed(cmd: list[str], cwd: Path, log: Path, env: dict | None = None,
         fh.write(f"\n$ (cd {cwd} && {' '.join(cmd)})\n".encode())
         fh.flush()
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=fh, stderr=fh, env=env)
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=fh, stderr=fh, env=env or TOOL_ENV)
         deadline = None if timeout is None else t0 + timeout
         while True:
             pid, status, ru = os.wait4(proc.pid, os.WNOHANG if deadline else 0)
