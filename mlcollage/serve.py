@@ -180,7 +180,8 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 def serve(opts: Options) -> int:
     host = opts.extra.get("host") or "127.0.0.1"
-    port = int(opts.extra.get("port") or 8000)
+    port = opts.extra.get("port")
+    port = 8000 if port is None else int(port)  # 0 is a real choice: any free port
     try:
         server = Server(opts, host, port)
     except OSError as exc:

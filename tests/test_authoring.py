@@ -135,7 +135,10 @@ def server(project: Path):
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
     with open(log, "w") as fh:
         proc = subprocess.Popen([sys.executable, "-m", "mlcollage.cli", "serve", "-C", str(project),
-                                 "--port", "0"], stdout=fh, stderr=subprocess.STDOUT, env=env)
+                                 "--port", "0"], stdout=fh, stderr=subprocess.STDOUT, env=env,
+                                # as in a terminal, even when the tests run as a background job
+                                # (which starts with SIGINT ignored, and children inherit that)
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -146,6 +149,7 @@ def server(project: Path):
             time.sleep(0.1)
         else:
             pytest.fail("server did not start: " + log.read_text())
+        assert not m.group(1).endswith(":8000/")  # --port 0: a free port, not the default
         yield m.group(1), project, log
     finally:
         proc.send_signal(signal.SIGINT)  # Ctrl-C
