@@ -57,12 +57,15 @@ def publish(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         os.chmod(tmp, 0o755)
-        made: set[Path] = {tmp}
-        for rel, data in sorted(files.items()):
-            _write(tmp / rel, data, made)
-        for rel, src in sorted(copies.items()):
-            _copy(src, tmp / rel, made)
-        _write(tmp / MARKER, b"built by mlcollage; this folder is replaced by each build\n", made)
+        base = str(tmp)  # plain strings and os calls: Path objects cost more than the syscalls
+        for folder in _folders([*files, *copies]):
+            os.mkdir(os.path.join(base, folder))
+        for rel, data in files.items():
+            with open(os.path.join(base, rel), "wb") as fh:
+                fh.write(data)
+        for rel, src in copies.items():
+            _link_or_copy(src, os.path.join(base, rel))
+        _write(tmp / MARKER, b"built by mlcollage; this folder is replaced by each build\n", set())
         swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -115,8 +118,23 @@ def _write(path: Path, data: bytes, made: set[Path]) -> None:
         fh.write(data)
 
 
+def _folders(paths: list[str]) -> list[str]:
+    """Every folder the relative ``paths`` need, parents first."""
+    out = set()
+    for rel in paths:
+        folder = os.path.dirname(rel)
+        while folder and folder not in out:
+            out.add(folder)
+            folder = os.path.dirname(folder)
+    return sorted(out)  # "a" sorts before "a/b"
+
+
 def _copy(src: str | Path, dst: Path, made: set[Path]) -> None:
     _mkdir(dst.parent, made)
+    _link_or_copy(src, dst)
+
+
+def _link_or_copy(src: str | Path, dst: str | Path) -> None:
     try:
         os.link(src, dst)  # figures/ files are replaced by rename, never rewritten in place
     except OSError:

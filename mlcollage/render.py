@@ -129,6 +129,7 @@ class Renderer:
         fixed = (_templates_hash(template_dir), site.config, self.extra.extra_head, code_key())
         self.fixed = _key(repr(fixed))  # code_key: mlcollage's code and Markdown & co. versions
         self._paper_keys: dict[str, str] = {}
+        self._views: dict[str, dict[str, Any]] = {}
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -138,6 +139,13 @@ class Renderer:
         return self._html[(key, text)]
 
     def paper_view(self, paper: Paper) -> dict[str, Any]:
+        """What templates show of a paper; made once a build (pages show a paper several times)."""
+        view = self._views.get(paper.slug)
+        if view is None:
+            view = self._views[paper.slug] = self._paper_view(paper)
+        return view
+
+    def _paper_view(self, paper: Paper) -> dict[str, Any]:
         summary = self.html("paper", paper.summary_md)
         outcome = self.extra.outcomes.get(paper.slug)
         images = self.extra.images.get(paper.slug, PaperImages())
