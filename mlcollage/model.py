@@ -9,6 +9,11 @@ from pathlib import Path
 from typing import Any
 
 
+def repr_hash(value: Any) -> str:
+    """A short hash of ``repr(value)``: the build's keys for values made of dataclasses, tuples
+    and strings (whose reprs are stable)."""
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
+
 @dataclass(frozen=True)
 class Problem:
     """One input error, reported as ``path:line: message``."""
@@ -122,8 +127,7 @@ class Paper:
     """A hash of all the fields above, made once (cached Papers keep it): page and slide keys."""
 
     def __post_init__(self) -> None:
-        digest = hashlib.blake2b(repr(self).encode(), digest_size=16).hexdigest()
-        object.__setattr__(self, "digest", digest)
+        object.__setattr__(self, "digest", repr_hash(self))
 
     @property
     def url(self) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 MARKER = ".mlcollage-site"
+MARKER_TEXT = b"built by mlcollage; this folder is replaced by each build\n"
 """Written into every output folder: we only ever replace a folder that carries it (or is empty)."""
 
 
@@ -60,12 +61,11 @@ def publish(
         base = str(tmp)  # plain strings and os calls: Path objects cost more than the syscalls
         for folder in _folders([*files, *copies]):
             os.mkdir(os.path.join(base, folder))
-        for rel, data in files.items():
+        for rel, data in {**files, MARKER: MARKER_TEXT}.items():
             with open(os.path.join(base, rel), "wb") as fh:
                 fh.write(data)
         for rel, src in copies.items():
             _link_or_copy(src, os.path.join(base, rel))
-        _write(tmp / MARKER, b"built by mlcollage; this folder is replaced by each build\n", set())
         swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -102,7 +102,7 @@ def publish_changes(
     for rel in sorted(set(previous) - set(hashes)):
         (out / rel).unlink(missing_ok=True)
         changed += 1
-    atomic_write(out / MARKER, b"built by mlcollage; this folder is replaced by each build\n")
+    atomic_write(out / MARKER, MARKER_TEXT)
     return changed
 
 
@@ -111,11 +111,6 @@ def _mkdir(path: Path, made: set[Path]) -> None:
         path.mkdir(parents=True, exist_ok=True)
         made.add(path)
 
-
-def _write(path: Path, data: bytes, made: set[Path]) -> None:
-    _mkdir(path.parent, made)
-    with open(path, "wb") as fh:
-        fh.write(data)
 
 
 def _folders(paths: list[str]) -> list[str]:

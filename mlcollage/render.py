@@ -17,7 +17,7 @@ from . import search
 from .cite import digest_bibtex, paper_bibtex, scholar_meta
 from .filecache import code_key
 from .markup import Markup, plain_text, pygments_css, shorten, venue_line
-from .model import Digest, Outcome, Paper, Site
+from .model import Digest, Outcome, Paper, Site, repr_hash
 from .publish import content_hash
 
 ASSET_DIR = "assets"
@@ -127,7 +127,7 @@ class Renderer:
         self.previous_files = previous_files or {}  # content hashes of the last build's files
         self.keys: dict[str, str] = {}
         fixed = (_templates_hash(template_dir), site.config, self.extra.extra_head, code_key())
-        self.fixed = _key(repr(fixed))  # code_key: mlcollage's code and Markdown & co. versions
+        self.fixed = repr_hash(fixed)  # code_key: mlcollage's code and Markdown & co. versions
         self._paper_keys: dict[str, str] = {}
         self._views: dict[str, dict[str, Any]] = {}
 
@@ -176,12 +176,12 @@ class Renderer:
         """A hash of `inputs(paper)`, computed once a build: pages name papers by it."""
         key = self._paper_keys.get(paper.slug)
         if key is None:
-            key = self._paper_keys[paper.slug] = _key(repr(self.inputs(paper)))
+            key = self._paper_keys[paper.slug] = repr_hash(self.inputs(paper))
         return key
 
     def unchanged(self, out: str, *parts: Any) -> bool:
         """Record the page's key; true when the last build rendered it from the same inputs."""
-        key = _key(self.fixed + repr(parts))
+        key = repr_hash((self.fixed, parts))
         self.keys[out] = key
         return self.previous.get(out) == key
 
@@ -381,10 +381,6 @@ def render_pages(
 ) -> dict[str, bytes]:
     """All generated files of the site as `{relative path: bytes}` (a full render)."""
     return Renderer(site, template_dir, extra, markup).render_all()  # type: ignore[return-value]
-
-
-def _key(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def _header(digest: Digest) -> Digest:

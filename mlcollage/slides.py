@@ -21,7 +21,7 @@ from .draw import STYLE, ClaimLine, SlideInput
 from .filecache import FileCache, stat_key
 from .images import THUMB_WIDTHS
 from .introspect import caveat
-from .model import Digest, Outcome, Paper, Site
+from .model import Digest, Outcome, Paper, Site, repr_hash
 from .publish import atomic_write
 from .render import PaperImages, series_numbers
 
@@ -177,7 +177,7 @@ def draw_stale(
         number = numbers[paper.slug]
         rkey = outcome.provenance.get("key", "") if outcome else ""
         # with a run, the key also hashes the experiment's sources: always computed
-        by_inputs = None if run_folder else _hash((paper.digest, outcome, number, series, code))
+        by_inputs = None if run_folder else repr_hash((paper.digest, outcome, number, series, code))
         key, inp = stored.get(f"inputs:{folder}", by_inputs), None
         if key is None:
             inp = _input(paper, outcome, number, series, run_folder, md)
@@ -216,10 +216,6 @@ def _input(
 
     summary = shorten(plain_text(md(paper.summary_md)), 700)
     return slide_input(paper, outcome, number, series, run_folder, summary)
-
-
-def _hash(value: Any) -> str:
-    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
 
 
 def _stored_key(path: str) -> str:
