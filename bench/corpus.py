@@ -488,7 +488,9 @@ def use_source(src: Path) -> None:
 def freeze(project: Path, src: Path = REPO) -> int:
     """Build once with drawing replaced by hard links; return the number of slides frozen."""
     use_source(src)
-    from mlcollage import cli, images, pipeline, slides
+    from mlcollage import cli, options, pipeline
+    from mlcollage.draw import images
+    from mlcollage.draw import step as slides
 
     assert Path(cli.__file__).resolve().is_relative_to(src.resolve()), cli.__file__
 
@@ -507,7 +509,7 @@ def freeze(project: Path, src: Path = REPO) -> int:
     pdf = TEMPLATE_DIGEST_PDF.read_bytes()
     slides._run = fake_run
     images.slides_pdf = lambda pngs, title, date: pdf
-    opts = cli.Options(project=project, out=project / "_site")
+    opts = options.Options(project=project, out=project / "_site")
     pipeline.build_site(opts)
     return len(frozen)
 

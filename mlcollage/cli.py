@@ -9,82 +9,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
-VERB_ARGS = {
-    "month",
-    "title",
-    "authors",
-    "year",
-    "venue",
-    "arxiv",
-    "bibtex",
-    "slug",
-    "no_experiment",
-    "port",
-    "host",
-    "links",
-    "open_browser",
-}
-"""Verb-specific arguments, passed through as `Options.extra`."""
-
-
-@dataclass(frozen=True)
-class Options:
-    """Everything a verb needs, resolved from the flags."""
-
-    project: Path = Path(".")
-    """Project root holding site_src/, templates/, figures/."""
-    out: Path | None = None
-    """Output folder (default: <project>/_site)."""
-    quick: bool = False
-    """Run experiments in quick mode; results kept apart from full ones."""
-    only: tuple[str, ...] = ()
-    """Run (and draw) only these paper slugs; the others use their frozen results."""
-    force: bool = False
-    """Re-run experiments even when their frozen result is current."""
-    jobs: int = 0
-    """Worker processes (0: one per core)."""
-    keep_going: bool = False
-    """Publish even when an experiment failed (shown as failed, last good result marked stale)."""
-    strict: bool = False
-    """A claim that does not hold, or a warning, fails the build."""
-    timeout: float = 600.0
-    """Seconds per experiment unless its front matter says otherwise."""
-    drafts: bool = False
-    """Include drafts."""
-    future: bool = False
-    """Include digests dated in the future."""
-    no_cache: bool = False
-    """Ignore `.mlcollage/` (build manifest, Markdown, load and slide-key caches): rebuild and
-    rewrite everything."""
-    no_run: bool = False
-    """Never run experiments: publish frozen results, fail on stale ones (CI publishing)."""
-    base_url: str = ""
-    """Override site.yaml's base_url (e.g. for a GitHub Pages sub-path)."""
-    executor: str = "local"
-    """Where experiments run: 'local' (process pool), 'dask' (a local Dask cluster),
-    'dask://HOST:PORT', 'slurm' or 'submitit-local' (see executors.py)."""
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def src(self) -> Path:
-        return self.project / "site_src"
-
-    @property
-    def templates(self) -> Path:
-        return self.project / "templates"
-
-    @property
-    def figures(self) -> Path:
-        return self.project / "figures"
-
-    @property
-    def out_dir(self) -> Path:
-        return self.out if self.out is not None else self.project / "_site"
+from mlcollage.options import EXIT_INPUT, CheckArgs, NewArgs, Options, ServeArgs
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -148,8 +76,7 @@ def _build_flags(p: argparse.ArgumentParser) -> None:
         "--executor",
         default="local",
         metavar="ENGINE",
-        help="where experiments run: local (process pool, default), dask (a Dask cluster on "
-        "this machine), dask://HOST:PORT, slurm (submitit), submitit-local",
+        help="where experiments run: " + _engine_help(),
     )
     p.add_argument(
         "--no-cache",
@@ -166,6 +93,15 @@ def _build_flags(p: argparse.ArgumentParser) -> None:
         default="",
         metavar="URL",
         help="override site.yaml base_url (feed, sitemap, OpenGraph)",
+    )
+
+
+def _engine_help() -> str:
+    from mlcollage.run.engines import ENGINES  # light: the registry imports no engine
+
+    return "; ".join(
+        f"{name}{' or ' + name + '://HOST:PORT' if spec.address else ''} ({spec.summary})"
+        for name, spec in ENGINES.items()
     )
 
 
@@ -259,7 +195,7 @@ def options_from(args: argparse.Namespace) -> Options:
         raise SystemExit(_usage(f"--timeout must be > 0, got {timeout}"))
     executor = getattr(args, "executor", "local")
     if executor != "local":
-        from .executors import executor_problem  # light: finds, never imports, dask/submitit
+        from mlcollage.run.engines import executor_problem  # finds, never imports, the extras
 
         problem = executor_problem(executor)
         if problem:
@@ -281,8 +217,28 @@ def options_from(args: argparse.Namespace) -> Options:
         no_run=getattr(args, "no_run", False),
         base_url=getattr(args, "base_url", ""),
         executor=executor,
-        extra={k: v for k, v in vars(args).items() if k in VERB_ARGS},
     )
+
+
+def verb_args(args: argparse.Namespace) -> NewArgs | ServeArgs | CheckArgs | None:
+    """The verb's own arguments, typed."""
+    if args.verb == "new":
+        return NewArgs(
+            month=args.month,
+            title=args.title or "",
+            authors=args.authors or "",
+            year=args.year,
+            venue=args.venue or "",
+            arxiv=args.arxiv or "",
+            bibtex=args.bibtex,
+            slug=args.slug or "",
+            experiment=not args.no_experiment,
+        )
+    if args.verb == "serve":
+        return ServeArgs(host=args.host, port=args.port)
+    if args.verb == "check":
+        return CheckArgs(links=args.links)
+    return None
 
 
 def _usage(message: str) -> int:
@@ -304,9 +260,10 @@ def main(argv: list[str] | None = None) -> int:
         opts = options_from(args)
     except SystemExit as exc:
         return int(exc.code or EXIT_INPUT)
-    from . import commands
+    import importlib
 
-    return getattr(commands, args.verb)(opts)
+    command = importlib.import_module(f"mlcollage.commands.{args.verb}")
+    return command.run(opts, verb_args(args))
 
 
 if __name__ == "__main__":  # pragma: no cover

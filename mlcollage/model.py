@@ -26,6 +26,10 @@ class Problem:
         return f"{self.path}:{self.line}: {self.message}"
 
 
+class BuildFailed(Exception):
+    """An experiment failed, or (with --strict) a claim did not hold: the CLI exits 1."""
+
+
 class InputError(Exception):
     """Bad input: every problem found, reported at once; the CLI exits 2."""
 
@@ -214,3 +218,27 @@ class Outcome:
     @property
     def reproduced(self) -> int:
         return sum(c.reproduced for c in self.claims)
+
+
+@dataclass(frozen=True)
+class PaperImages:
+    """Image files of a paper, by role, as paths relative to the paper's output folder."""
+
+    slide: str = ""
+    slide_vector: str = ""
+    card: str = ""
+    thumbs: tuple[tuple[int, str], ...] = ()  # (width, file)
+    width: int = 1920
+    height: int = 1080
+
+
+def series_numbers(site: Site) -> dict[str, tuple[int, int]]:
+    """slug -> (k, N): position in its year's series, and the year's count."""
+    by_year: dict[str, list[Paper]] = {}
+    for digest in sorted(site.digests, key=lambda d: d.month):
+        by_year.setdefault(digest.month[:4], []).extend(digest.papers)
+    out = {}
+    for papers in by_year.values():
+        for i, paper in enumerate(papers, start=1):
+            out[paper.slug] = (paper.number or i, len(papers))
+    return out

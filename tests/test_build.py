@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mlcollage.linkcheck import check_links
+from mlcollage.render.linkcheck import check_links
 
 from helpers import EXPECTED, REPO, run_cli, snapshot
 

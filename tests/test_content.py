@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mlcollage.content import link_ok, load_site
+from mlcollage.content.load import link_ok, load_site
 from mlcollage.model import InputError
 
 from helpers import run_cli

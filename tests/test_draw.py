@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from mlcollage import draw, images
-from mlcollage.draw import ClaimLine, SlideInput
+from mlcollage.draw import images
+from mlcollage.draw import layout as draw
+from mlcollage.draw.layout import ClaimLine, SlideInput
 
 from helpers import run_cli
 

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from mlcollage.cache import Store
-from mlcollage.cli import Options
-from mlcollage.content import load_site
+from mlcollage.content.load import load_site
 from mlcollage.model import Resources
-from mlcollage.resources import slurm_parameters
-from mlcollage.runner import run_stale
-from mlcollage.worker import Job
+from mlcollage.options import Options
+from mlcollage.run.engines.submitit import slurm_parameters
+from mlcollage.run.step import run_stale
+from mlcollage.run.store import Store
+from mlcollage.run.worker import Job
 
 from helpers import ALPHA, REPO, make_project, replace_run, run_cli
 

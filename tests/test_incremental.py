@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from mlcollage import content
-from mlcollage.content import load_site
-from mlcollage.filecache import FileCache
+from mlcollage.content import load as content
+from mlcollage.content.load import load_site
 from mlcollage.model import InputError
+from mlcollage.state.memo import Memo
 
 from helpers import ALPHA, run_cli
 
 BETA = "site_src/2020-01/beta-2018-second"
 GAMMA = "site_src/2019-12/gamma-2019-old"
-LOAD_CACHE = ".mlcollage/load-cache.pickle"
+LOAD_CACHE = ".mlcollage/load-memo.pickle"
 
 
 def age(project: Path, seconds: int = 600) -> None:
@@ -54,7 +54,7 @@ def load(project: Path, cache: Path | None) -> tuple:
 
     content._load_paper = counting
     try:
-        store = FileCache(cache)
+        store = Memo(cache)
         site = load_site(project / "site_src", cache=store)
         store.save()
     finally:
@@ -136,7 +136,7 @@ def test_files_just_written_are_never_cached(project: Path) -> None:
     cache = project / LOAD_CACHE
     age(project, 0)  # every file just written: too recent to be keyed
     load(project, cache)
-    assert not cache.exists() or FileCache(cache).old == {}
+    assert not cache.exists() or Memo(cache).old == {}
     index = project / BETA / "index.md"
     st = index.stat()
     index.write_text(index.read_text().replace("ampersand", "AMPERSAND"))  # same size, at once

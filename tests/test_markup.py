@@ -10,8 +10,8 @@ import random
 
 import pytest
 
-from mlcollage import mdfast
-from mlcollage.markup import Markup
+from mlcollage.render import markdown_fast as mdfast
+from mlcollage.render.markdown import Markup
 
 CASES = [
     "plain words only, nothing special at all",

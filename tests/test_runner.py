@@ -255,8 +255,8 @@ def test_sigkill_mid_run_loses_nothing(project: Path) -> None:
 
 
 def test_arrays_round_trip(project: Path) -> None:
-    from mlcollage.cache import Store
-    from mlcollage.content import load_site
+    from mlcollage.content.load import load_site
+    from mlcollage.run.store import Store
 
     build(project)
     site = load_site(project / "site_src")

@@ -14,8 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .model import Resources
-from .worker import Job
+from mlcollage.model import Resources
 
 _DURATION_RE = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _MEM_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMGT])(?:i?B)?$", re.IGNORECASE)
@@ -69,22 +68,3 @@ def to_resources(data: dict[str, Any] | None) -> Resources:
         partition=str(data["partition"]).strip() if "partition" in data else None,
         cpus=data.get("cpus"),
     )
-
-
-def slurm_parameters(job: Job, res: Resources, slurm: bool, cuda: bool) -> dict[str, Any]:
-    """submitit parameters for one job from its resources (front matter over site.yaml)."""
-    gpus = res.gpus if res.gpus is not None else int((job.device or "").startswith("cuda"))
-    params: dict[str, Any] = {"timeout_min": res.time_min or math.ceil(job.timeout / 60) + 1}
-    if not slurm:
-        # the local executor hides every GPU from a job that asks for none
-        return params | {"gpus_per_node": max(gpus, int(cuda))}
-    params["name"] = f"mlcollage-{job.slug}"
-    if gpus:
-        params["gpus_per_node"] = gpus
-    if res.mem_gb is not None:
-        params["mem_gb"] = res.mem_gb
-    if res.cpus is not None:
-        params["cpus_per_task"] = res.cpus
-    if res.partition is not None:
-        params["slurm_partition"] = res.partition
-    return params

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,30 +14,30 @@ from urllib.parse import urlsplit
 
 import jinja2
 
-from . import search
-from .cite import digest_bibtex, paper_bibtex, scholar_meta
-from .filecache import code_key
-from .markup import Markup, plain_text, pygments_css, shorten, venue_line
-from .model import Digest, Outcome, Paper, Site, repr_hash
-from .publish import content_hash
+from mlcollage.draw.step import DIGEST_PDF
+from mlcollage.files import content_hash
+from mlcollage.model import (
+    Digest,
+    InputError,
+    Outcome,
+    Paper,
+    PaperImages,
+    Problem,
+    Site,
+    repr_hash,
+    series_numbers,
+)
+from mlcollage.render import search
+from mlcollage.render.cite import digest_bibtex, paper_bibtex, scholar_meta
+from mlcollage.render.markdown import Markup, pygments_css
+from mlcollage.render.publish import ASSET_DIR
+from mlcollage.state.memo import code_key
+from mlcollage.text import authors_short, plain_text, shorten, venue_line
 
-ASSET_DIR = "assets"
 HOME_DIGESTS = 12
 """Digests shown with their cards on the home page; all of them are listed on digests/."""
 FEED_DIGESTS = 20
 """Newest digests in the Atom feed."""
-
-
-@dataclass(frozen=True)
-class PaperImages:
-    """Image files of a paper, by role, as paths relative to the paper's output folder."""
-
-    slide: str = ""
-    slide_vector: str = ""
-    card: str = ""
-    thumbs: tuple[tuple[int, str], ...] = ()  # (width, file)
-    width: int = 1920
-    height: int = 1080
 
 
 @dataclass
@@ -71,15 +72,6 @@ def environment(template_dir: Path, bytecode_dir: Path | None = None) -> jinja2.
     return env
 
 
-def authors_short(authors: tuple[str, ...], limit: int = 3) -> str:
-    """'A, B and C', or 'A, B, C et al.' past ``limit``."""
-    if len(authors) > limit:
-        return ", ".join(authors[:limit]) + " et al."
-    if len(authors) <= 1:
-        return "".join(authors)
-    return ", ".join(authors[:-1]) + " and " + authors[-1]
-
-
 def format_number(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
@@ -88,18 +80,6 @@ def format_number(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
-
-
-def series_numbers(site: Site) -> dict[str, tuple[int, int]]:
-    """slug -> (k, N): position in its year's series, and the year's count."""
-    by_year: dict[str, list[Paper]] = {}
-    for digest in sorted(site.digests, key=lambda d: d.month):
-        by_year.setdefault(digest.month[:4], []).extend(digest.papers)
-    out = {}
-    for papers in by_year.values():
-        for i, paper in enumerate(papers, start=1):
-            out[paper.slug] = (paper.number or i, len(papers))
-    return out
 
 
 class Renderer:
@@ -395,3 +375,84 @@ def _templates_hash(template_dir: Path) -> str:
         if path.is_file() and rel.parts[0] != ASSET_DIR:  # assets are copied, not rendered
             h.update(rel.as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
+
+
+def render_or_explain(renderer: Renderer, templates: Path) -> dict[str, bytes | None]:
+    """Render; a broken or missing template is bad input (`path:line: ...`, exit 2)."""
+    import jinja2
+
+    try:
+        return renderer.render_all()
+    except jinja2.TemplateSyntaxError as exc:
+        path = Path(exc.filename or templates / (exc.name or "?"))
+        raise InputError(
+            [
+                Problem(
+                    path, exc.lineno or 1, f"template error: {exc.message}; expected valid Jinja2"
+                )
+            ]
+        ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise InputError(
+            [
+                Problem(
+                    templates / str(exc.name),
+                    1,
+                    f"template not found; expected {exc.name} in {templates}",
+                )
+            ]
+        ) from None
+    except jinja2.UndefinedError as exc:
+        raise InputError(
+            [
+                Problem(
+                    templates,
+                    1,
+                    f"template uses an undefined value: {exc}; "
+                    "expected only the variables mlcollage passes",
+                )
+            ]
+        ) from None
+
+
+@dataclass(frozen=True)
+class Pages:
+    """The render step's output: path -> bytes, or None where the last build's file is current."""
+
+    files: dict[str, bytes | None]
+    keys: dict[str, str]
+    """path -> the page's key (what it was rendered from), recorded for the next build."""
+
+
+def render_step(
+    site: Site,
+    outcomes: Mapping[str, Outcome],
+    slides: Any,
+    opts: Any,
+    state: Any,
+    md: Markup,
+    extra_head: str = "",
+) -> Pages:
+    """Render every page whose inputs changed since the last build into this output folder."""
+    from mlcollage.content.source import caveat
+
+    extra = RenderInput(
+        outcomes=outcomes,
+        images=slides.images,
+        digest_pdfs={m: DIGEST_PDF for m in slides.pdfs},
+        caveats={p.slug: caveat(p.experiment.path) for p in site.papers if p.experiment},
+        extra_head=extra_head,
+    )
+
+    def render(last: Mapping[str, Any]) -> Pages:
+        renderer = Renderer(site, opts.templates, extra, md, previous=last.get("pages", {}),
+                            previous_files=last.get("files", {}), bytecode_dir=state.jinja)
+        return Pages(render_or_explain(renderer, opts.templates), renderer.keys)
+
+    pages = render(state.last)
+    out = str(opts.out_dir)
+    if any(data is None and not os.path.isfile(os.path.join(out, rel))
+           for rel, data in pages.files.items()):
+        state.forget_last()  # the output was touched since: render every page
+        pages = render(state.last)
+    return pages

@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 
-from .markup import plain_text, venue_line
-from .model import Digest, Paper
+from mlcollage.model import Digest, Paper
+from mlcollage.text import plain_text, venue_line
 
 SEARCH_DIR = "search"
 INDEX_FILE = f"{SEARCH_DIR}/index.js"

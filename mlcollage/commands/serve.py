@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .cli import Options
+from mlcollage.options import EXIT_INPUT, EXIT_OK, Options, ServeArgs
 
 STATUS_PATH = "/__mlcollage/status"
 LIVE_SCRIPT = """<script>/* mlcollage serve: live reload (not in published builds) */
@@ -105,9 +105,8 @@ class Server:
 
     def build(self) -> None:
         """Render at once (stale experiments shown as running), then run them and render again."""
-        from .model import InputError
-        from .pipeline import build_site
-        from .runner import BuildFailed
+        from mlcollage.model import BuildFailed, InputError
+        from mlcollage.pipeline import build_site
 
         with self.state.lock:
             start = time.perf_counter()
@@ -125,13 +124,12 @@ class Server:
                 self._fail(f"{type(exc).__name__}: {exc}")
 
     def _stale(self) -> bool:
-        from .cache import Store
-        from .content import load_site
-        from .runner import plan
+        from mlcollage.content.load import load
+        from mlcollage.run.plan import plan
+        from mlcollage.run.store import Store
 
-        site = load_site(self.opts.src, include_drafts=True)
-        mode = "quick" if self.opts.quick else "full"
-        return any(not p.current for p in plan(site, Store(self.opts.figures), mode))
+        site = load(self.opts)
+        return any(not p.current for p in plan(site, Store(self.opts.figures), self.opts.mode))
 
     def _done(self, start: float) -> None:
         self.state.error = ""
@@ -178,10 +176,8 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def serve(opts: Options) -> int:
-    host = opts.extra.get("host") or "127.0.0.1"
-    port = opts.extra.get("port")
-    port = 8000 if port is None else int(port)  # 0 is a real choice: any free port
+def run(opts: Options, args: ServeArgs = ServeArgs()) -> int:  # noqa: B008 - frozen
+    host, port = args.host, args.port  # port 0 is a real choice: any free port
     try:
         server = Server(opts, host, port)
     except OSError as exc:
@@ -189,10 +185,10 @@ def serve(opts: Options) -> int:
             f"mlcollage: cannot listen on {host}:{port}: {exc.strerror}; try --port",
             file=sys.stderr,
         )
-        return 2
+        return EXIT_INPUT
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` cleans up like Ctrl-C
     try:
         server.run()
     except KeyboardInterrupt:
         print("\nmlcollage serve: stopped", file=sys.stderr)
-    return 0
+    return EXIT_OK

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .markup import venue_line
+from mlcollage.text import venue_line
 
 W, H, DPI = 1920, 1080, 100
 STYLE = Path(__file__).with_name("collage.mplstyle")

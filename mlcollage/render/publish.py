@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-MARKER = ".mlcollage-site"
-MARKER_TEXT = b"built by mlcollage; this folder is replaced by each build\n"
-"""Written into every output folder: we only ever replace a folder that carries it (or is empty)."""
+from mlcollage.files import MARKER, MARKER_TEXT, atomic_write, content_hash, link_or_copy
+from mlcollage.model import Site
+
+ASSET_DIR = "assets"
+"""The theme's static files: templates/assets/ is published as assets/."""
 
 
 class OutputError(Exception):
@@ -27,10 +30,6 @@ def check_output(out: Path) -> None:
             f"{out}: not empty and not made by mlcollage (no {MARKER}); "
             "expected an empty folder or a previous build's output"
         )
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
 def content_hashes(files: Mapping[str, bytes], copies: Mapping[str, str | Path]) -> dict[str, str]:
@@ -65,7 +64,7 @@ def publish(
             with open(os.path.join(base, rel), "wb") as fh:
                 fh.write(data)
         for rel, src in copies.items():
-            _link_or_copy(src, os.path.join(base, rel))
+            link_or_copy(src, os.path.join(base, rel))
         swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -126,14 +125,7 @@ def _folders(paths: list[str]) -> list[str]:
 
 def _copy(src: str | Path, dst: Path, made: set[Path]) -> None:
     _mkdir(dst.parent, made)
-    _link_or_copy(src, dst)
-
-
-def _link_or_copy(src: str | Path, dst: str | Path) -> None:
-    try:
-        os.link(src, dst)  # figures/ files are replaced by rename, never rewritten in place
-    except OSError:
-        shutil.copyfile(src, dst)
+    link_or_copy(src, dst)
 
 
 def swap(new: Path, out: Path) -> None:
@@ -153,18 +145,61 @@ def swap(new: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a file by temp file + rename, so readers see the old or the new bytes, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def static_copies(template_dir: Path) -> dict[str, Path]:
+    assets = template_dir / ASSET_DIR
+    if not assets.is_dir():
+        return {}
+    return {
+        f"{ASSET_DIR}/{p.relative_to(assets).as_posix()}": p
+        for p in sorted(assets.rglob("*"))
+        if p.is_file()
+    }
+
+
+BUNDLE_SKIP = {"index.md", "experiment.py"}
+
+
+def bundle_copies(site: Site) -> dict[str, Path]:
+    """Files that sit beside a paper's index.md (page-bundle resources) are published with it."""
+    out = {}
+    for paper in site.papers:
+        if BUNDLE_SKIP.issuperset(os.listdir(paper.folder)):  # the usual case: nothing to copy
+            continue
+        for folder, subfolders, names in os.walk(paper.folder):
+            subfolders[:] = [d for d in subfolders if not d.startswith((".", "_"))]
+            for name in names:
+                f = Path(folder, name)
+                if (
+                    name not in BUNDLE_SKIP
+                    and not name.startswith((".", "_"))
+                    and f.suffix != ".py"
+                    and f.is_file()
+                ):
+                    out[f"{paper.url}{f.relative_to(paper.folder).as_posix()}"] = f
+    return out
+
+
+def publish_step(
+    pages: Any, site: Site, slides: Any, store: Any, opts: Any, last: Mapping[str, Any]
+) -> dict[str, str]:
+    """Publish the pages, the theme's assets, page-bundle files and the slides; return each
+    output file's content hash (recorded for the next build)."""
+    from mlcollage.draw.step import slide_files
+
+    files = {rel: data for rel, data in pages.files.items() if data is not None}
+    copies = (
+        static_copies(opts.templates)
+        | bundle_copies(site)
+        | slide_files(site, store, opts.mode, slides.images, slides.pdfs)
+    )
+    hashes = content_hashes(files, copies)
+    for rel, data in pages.files.items():
+        if data is None:  # not re-rendered: its inputs and so its bytes are the last build's
+            hashes[rel] = last["files"][rel]
+    if last:
+        n = publish_changes(files, copies, opts.out_dir, last["files"], hashes)
+        print(f"mlcollage: updated {n} of {len(hashes)} files in {opts.out_dir}", file=sys.stderr)
+    else:
+        publish(files, copies, opts.out_dir)
+        print(f"mlcollage: wrote {len(hashes)} files to {opts.out_dir}", file=sys.stderr)
+    return hashes

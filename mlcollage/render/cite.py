@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .model import Digest, Paper, SiteConfig
-from .scaffold import ascii_slug
+from mlcollage.content.names import ascii_slug
+from mlcollage.model import Digest, Paper, SiteConfig
 
 JOURNAL_WORDS = re.compile(
     r"journal|nature|transactions|letters|review|science|proceedings of the", re.IGNORECASE

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .model import ExperimentSpec, Paper
-from .publish import atomic_write
-from .versions import versions
+from mlcollage.files import atomic_write
+from mlcollage.model import ExperimentSpec, Paper
+from mlcollage.state.keys import versions
 
 if TYPE_CHECKING:
     import numpy as np  # imported where arrays are read or written: not on a rebuild's path
@@ -101,7 +101,7 @@ class StoredRun:
 
     def result(self) -> dict[str, Any]:
         """The result dict as the experiment's panels() and claims() expect it."""
-        from .experiment import decode_result
+        from mlcollage.experiment import decode_result
 
         return decode_result(self.record["result"], self.arrays())
 

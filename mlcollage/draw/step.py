@@ -11,24 +11,39 @@ import dataclasses
 import hashlib
 import json
 import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .cache import Store, canonical_json, local_sources, versions
-from .draw import STYLE, ClaimLine, SlideInput
-from .filecache import FileCache, stat_key
-from .images import THUMB_WIDTHS
-from .introspect import caveat
-from .model import Digest, Outcome, Paper, Site, repr_hash
-from .publish import atomic_write
-from .render import PaperImages, series_numbers
+from mlcollage.content.source import caveat
+from mlcollage.draw.images import THUMB_WIDTHS
+from mlcollage.draw.layout import STYLE, ClaimLine, SlideInput
+from mlcollage.files import atomic_write
+from mlcollage.model import (
+    BuildFailed,
+    Digest,
+    Outcome,
+    Paper,
+    PaperImages,
+    Site,
+    repr_hash,
+    series_numbers,
+)
+from mlcollage.options import Options
+from mlcollage.run.store import Store, canonical_json, local_sources
+from mlcollage.state.keys import versions
+from mlcollage.state.memo import Memo, stat_key
 
 SLIDE_PNG, SLIDE_PDF, CARD_PNG, DIGEST_PDF = "slide.png", "slide.pdf", "card.png", "digest.pdf"
 THUMBS = tuple((w, f"thumb-{w}.webp") for w in THUMB_WIDTHS)
 KEY_FILE = "slide.json"
 IMAGES = PaperImages(slide=SLIDE_PNG, slide_vector=SLIDE_PDF, card=CARD_PNG, thumbs=THUMBS)
+
+
+PIXEL_CODE = tuple(Path(__file__).with_name(n) for n in ("layout.py", "images.py"))
 
 
 @dataclass(frozen=True)
@@ -40,9 +55,8 @@ class DrawJob:
 
 
 def _code_hash() -> str:
-    here = Path(__file__).parent
     h = hashlib.sha256()
-    for path in (here / "draw.py", here / "images.py", STYLE):
+    for path in (*PIXEL_CODE, STYLE):  # the code that decides the pixels; not this module
         h.update(path.read_bytes())
     for dist in ("matplotlib", "pillow"):
         try:
@@ -107,7 +121,8 @@ def slide_key(inp: SlideInput, result_key: str, code: str) -> str:
 
 def draw_one(job: DrawJob) -> str:
     """Draw and write one paper's slide files; return '' or a warning. Runs in a worker."""
-    from . import draw, images
+    from mlcollage.draw import images
+    from mlcollage.draw import layout as draw
 
     warning, panels, caveat = "", None, ""
     if job.inp.script and job.inp.run_folder:
@@ -128,7 +143,7 @@ def draw_one(job: DrawJob) -> str:
 
 
 def _panels(script: Path, run_folder: Path) -> tuple[list[Any], str]:
-    from .experiment import check_panels, decode_result, load_experiment
+    from mlcollage.experiment import check_panels, decode_result, load_experiment
 
     module = load_experiment(script)
     record = json.loads((run_folder / "result.json").read_text(encoding="utf-8"))
@@ -143,26 +158,50 @@ def _panels(script: Path, run_folder: Path) -> tuple[list[Any], str]:
     return panels, caveat(script)
 
 
+@dataclass(frozen=True)
+class Slides:
+    """What the draw step made: image files per paper (in `figures/`), digest PDFs, warnings."""
+
+    images: dict[str, PaperImages]
+    pdfs: dict[str, Path]
+    """month -> the digest's PDF."""
+    warnings: list[str]
+    drawn: int
+    """Slides and PDFs drawn by this build (0: `figures/` is as it was)."""
+
+
+def draw_step(
+    site: Site, outcomes: dict[str, Outcome], store: Store, opts: Options, slide_keys: Memo,
+    md: Callable[[str], str],
+) -> Slides:
+    """Draw what is stale; warnings are printed, and fail the build under --strict."""
+    slides = Slides(*draw_stale(site, outcomes, store, opts.mode, opts.jobs, md, opts.force,
+                                slide_keys))
+    for warning in slides.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if slides.warnings and opts.strict:
+        raise BuildFailed(f"--strict: {len(slides.warnings)} warning(s)")
+    return slides
+
+
 def draw_stale(
     site: Site,
     outcomes: dict[str, Outcome],
     store: Store,
     mode: str,
     n_jobs: int,
+    md: Callable[[str], str],
     force: bool = False,
-    markup: Any = None,
-    stored: FileCache | None = None,
+    stored: Memo | None = None,
 ) -> tuple[dict[str, PaperImages], dict[str, Path], list[str], int]:
     """Draw what is stale; return images per slug (paths in `figures/`), digest PDFs, warnings
     and how many slides and PDFs were drawn (0: `figures/` is as it was).
 
+    ``md`` converts a summary's Markdown (a slide without a run shows the summary's text);
     ``stored`` remembers the key each `slide.json`/`digest.json` records, by the files' stat,
-    and the key of each slide without a run, by a hash of its inputs (its text needs Markdown).
+    and the key of each slide without a run, by a hash of its inputs.
     """
-    from .markup import Markup
-
-    md = markup or Markup()
-    stored = stored or FileCache(None)
+    stored = stored or Memo(None)
     numbers = series_numbers(site)
     series = site.config.series
     code = _code_hash()
@@ -212,7 +251,7 @@ def _input(
     run_folder: Path | None,
     md: Any,
 ) -> SlideInput:
-    from .markup import plain_text, shorten
+    from mlcollage.text import plain_text, shorten
 
     summary = shorten(plain_text(md(paper.summary_md)), 700)
     return slide_input(paper, outcome, number, series, run_folder, summary)
@@ -227,7 +266,7 @@ def _stored_key(path: str) -> str:
         return ""
 
 
-def _current_key(folder: Path, key_file: str, made: str, stored: FileCache) -> str:
+def _current_key(folder: Path, key_file: str, made: str, stored: Memo) -> str:
     """The key ``folder/key_file`` records, '' when there is none or ``made`` is missing."""
     key_path, made_path = os.path.join(folder, key_file), os.path.join(folder, made)
     stat = stat_key(key_path, made_path)
@@ -258,10 +297,10 @@ def _digest_pdf(
     keys: dict[str, str],
     store: Store,
     mode: str,
-    stored: FileCache,
+    stored: Memo,
 ) -> tuple[Path, bool]:
     """All slides of a month in order, one page each; redrawn (True) when any slide changed."""
-    from .images import slides_pdf
+    from mlcollage.draw.images import slides_pdf
 
     slide_keys = [keys[p.slug] for p in digest.papers]
     key = hashlib.sha256(

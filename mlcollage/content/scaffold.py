@@ -5,12 +5,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-TEMPLATE = Path(__file__).with_name("scaffold") / "experiment.py.tmpl"
-TODO = "TODO:"
+from mlcollage.content.names import MONTH_RE, TODO, ascii_slug
+
+TEMPLATE = Path(__file__).with_name("skeletons") / "experiment.py.tmpl"
 """Prefix of scaffold text still to be written; `mlcollage check --strict` reports it."""
 STOPWORDS = {
     "a",
@@ -38,7 +38,6 @@ STOPWORDS = {
     "does",
     "can",
 }
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 class ScaffoldError(Exception):
@@ -52,11 +51,6 @@ class Entry:
     year: int
     venue: str = ""
     arxiv: str = ""
-
-
-def ascii_slug(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def make_slug(entry: Entry, words: int = 2) -> str:

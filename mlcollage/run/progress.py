@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from .worker import Job
+from mlcollage.run.worker import Job
 
 
 @dataclass

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .frontmatter import Document, did_you_mean
-from .model import Problem
+from mlcollage.content.frontmatter import Document, did_you_mean
+from mlcollage.model import Problem
 
 # field -> (type check, what is expected, required)
 Spec = dict[str, tuple[Callable[[Any], bool], str, bool]]

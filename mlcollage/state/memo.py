@@ -1,12 +1,12 @@
-"""Values computed from files, kept between builds under a key that changes when the files do.
+"""`Memo`: values computed from inputs, kept between builds under a key that changes when they do.
 
-The load step keeps each paper's validated `Paper` (`.mlcollage/load-cache.pickle`), so a rebuild
-after editing one summary parses and validates only that file; the draw step keeps the key each
-`slide.json` records and each slide's key by its inputs (`.mlcollage/slide-keys.pickle`). A file
-is keyed by its (mtime, size, inode), and a whole cache by mlcollage's own sources and the
-versions of the libraries that read and convert the files, so an edit, an upgrade or a code change
-is a miss. Callers store only what was computed without a problem; entries a build did not use
-are dropped when it saves.
+One class for every memo of `.mlcollage/` (see `mlcollage.state`): the load step keeps each
+paper's validated `Paper` keyed by its files' (mtime, size, inode), so a rebuild after editing one
+summary parses and validates only that file; the Markdown memo keeps each text's HTML by the
+text's hash; the draw step keeps the key each `slide.json` records and each slide's key by its
+inputs. A whole memo is keyed by mlcollage's own sources and the versions of the libraries that
+read and convert the files, so an upgrade or a code change is a miss. Callers store only what was
+computed without a problem; entries a build did not use are dropped when it saves.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import time
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from mlcollage.files import atomic_write
 
 VERSION = 1
 RACY_NS = 2_000_000_000
@@ -53,13 +55,15 @@ def code_key() -> str:
             h.update(f"{dist}={metadata.version(dist)}\0".encode())
         except metadata.PackageNotFoundError:
             pass
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):  # every subpackage: an edit anywhere is a miss
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 
-class FileCache:
-    """name -> (key, value) in a pickle under `.mlcollage/`; ``path=None`` caches nothing."""
+class Memo:
+    """name -> (key, value) in a pickle under `.mlcollage/`; ``path=None`` remembers nothing
+    between builds (`--no-cache`), though a value put is still found again within the build."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -78,14 +82,14 @@ class FileCache:
 
     def get(self, name: str, key: Any) -> Any:
         """The value stored under ``name`` with this ``key`` (None: no key), else None."""
-        entry = self.old.get(name)
+        entry = self.used.get(name) or self.old.get(name)
         if key is None or entry is None or entry[0] != key:
             return None
         self.used[name] = entry
         return entry[1]
 
     def put(self, name: str, key: Any, value: Any) -> None:
-        if self.path is not None and key is not None:
+        if key is not None:
             self.used[name] = (key, value)
             self.added = True
 
@@ -93,7 +97,5 @@ class FileCache:
         """Write the entries this build used or added, when they differ from the file's."""
         if self.path is None or (not self.added and len(self.used) == len(self.old)):
             return
-        from .publish import atomic_write
-
         data = {"code": code_key(), "entries": self.used}
         atomic_write(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))

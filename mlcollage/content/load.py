@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
-import re
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .filecache import FileCache, stat_key
-from .frontmatter import Document, did_you_mean, parse_yaml, split_front_matter
-from .introspect import config_fields, same_kind
-from .model import Digest, ExperimentSpec, InputError, Paper, Site, SiteConfig
-from .resources import RESOURCE_FIELDS, to_resources
-from .schema import DIGEST_FIELDS, EXPERIMENT_FIELDS, PAPER_FIELDS, SITE_FIELDS, Collector, show
-
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-TAG_RE = SLUG_RE
-PAPERS_MARKER = "<!-- papers -->"
-
-
-def link_ok(url: str) -> bool:
-    """http(s) URLs and relative paths only: no javascript:, data:, file: ..."""
-    if not isinstance(url, str) or not url.strip() or any(c in url for c in "\n\r\t"):
-        return False
-    parts = urlsplit(url.strip())
-    if parts.scheme:
-        return parts.scheme in ("http", "https") and bool(parts.netloc)
-    return not url.strip().startswith("//")
+from mlcollage.content.cluster import RESOURCE_FIELDS, to_resources
+from mlcollage.content.frontmatter import Document, did_you_mean, parse_yaml, split_front_matter
+from mlcollage.content.names import MONTH_RE, PAPERS_MARKER, SLUG_RE, TAG_RE, link_ok
+from mlcollage.content.schema import (
+    DIGEST_FIELDS,
+    EXPERIMENT_FIELDS,
+    PAPER_FIELDS,
+    SITE_FIELDS,
+    Collector,
+    show,
+)
+from mlcollage.content.source import config_fields, same_kind
+from mlcollage.model import Digest, ExperimentSpec, InputError, Paper, Problem, Site, SiteConfig
+from mlcollage.options import Options
+from mlcollage.state.memo import Memo, stat_key
 
 
 def load_site(
@@ -36,7 +31,7 @@ def load_site(
     include_drafts: bool = False,
     include_future: bool = False,
     today: dt.date | None = None,
-    cache: FileCache | None = None,
+    cache: Memo | None = None,
 ) -> Site:
     """Read and validate `root` (a `site_src/` folder); raise InputError listing every problem.
 
@@ -131,7 +126,7 @@ def _read_markdown(path: Path, col: Collector) -> tuple[Document, str, int] | No
 
 
 def _load_digest(
-    folder: Path, col: Collector, include_drafts: bool, cache: FileCache | None
+    folder: Path, col: Collector, include_drafts: bool, cache: Memo | None
 ) -> Digest | None:
     month = folder.name
     m = MONTH_RE.match(month)
@@ -203,7 +198,7 @@ def _order(papers: list[Paper], doc: Document, col: Collector) -> list[Paper]:
 
 
 def _cached_paper(
-    folder: Path, month: str, col: Collector, cache: FileCache | None
+    folder: Path, month: str, col: Collector, cache: Memo | None
 ) -> Paper | None:
     """The last build's Paper when index.md and experiment.py (its Config) are unchanged."""
     if cache is None:
@@ -372,3 +367,43 @@ def _check_unique_slugs(digests: list[Digest], col: Collector) -> None:
                 )
             else:
                 seen[paper.slug] = paper
+
+
+def load(opts: Options, memo: Memo | None = None) -> Site:
+    """Load and validate; apply command-line overrides of site.yaml (--base-url, --only).
+
+    ``memo``: the build state's memo of validated Papers, by their files' stat.
+    """
+    site = load_site(opts.src, include_drafts=opts.drafts, include_future=opts.future, cache=memo)
+    for notice in site.notices:
+        print(f"notice: {notice}", file=sys.stderr)
+    if opts.base_url:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(opts.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InputError(
+                [
+                    Problem(
+                        Path("--base-url"),
+                        0,
+                        f"{opts.base_url!r} is not an absolute http(s) URL; "
+                        "expected e.g. https://user.github.io/repo/",
+                    )
+                ]
+            )
+        config = dataclasses.replace(site.config, base_url=opts.base_url.rstrip("/") + "/")
+        site = dataclasses.replace(site, config=config)
+    for only in opts.only:
+        if only not in {p.slug for p in site.papers}:
+            raise InputError(
+                [
+                    Problem(
+                        Path("--only"),
+                        0,
+                        f"no paper with slug {only!r}; expected "
+                        "one of: " + ", ".join(p.slug for p in site.papers),
+                    )
+                ]
+            )
+    return site

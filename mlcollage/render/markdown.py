@@ -7,23 +7,17 @@ from __future__ import annotations
 
 import hashlib
 import html
-import pickle
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
-from . import mdfast
+from mlcollage.render import markdown_fast as mdfast
+from mlcollage.state.memo import Memo
 
-_BLOCK_TAG_RE = re.compile(
-    r"</?(?:p|div|li|ul|ol|h[1-6]|br|hr|pre|blockquote|table|tr|td|th|dl|dt|dd|figure|figcaption"
-    r"|section|math)\b[^>]*>"
-)
-_TAG_RE = re.compile(r"<[^>]+>")
 HIGHLIGHT_CLASS = "highlight"
 
 
@@ -93,10 +87,15 @@ class MathExtension(Extension):
 
 
 class Markup:
-    """A reusable Markdown converter (building one per document costs more than converting)."""
+    """A reusable Markdown converter (building one per document costs more than converting).
 
-    def __init__(self, fast: bool = True) -> None:
+    With a ``memo`` (the build state's Markdown memo) each text is converted once across builds:
+    Markdown with highlighting is most of a render's CPU time.
+    """
+
+    def __init__(self, fast: bool = True, memo: Memo | None = None) -> None:
         """``fast=False``: stock Markdown, which tests compare the `mdfast` speed-ups against."""
+        self.memo = memo
         hilite = {"css_class": HIGHLIGHT_CLASS, "guess_lang": False}
         if fast:
             hilite["pygments_formatter"] = mdfast.SharedFormatters()
@@ -109,57 +108,18 @@ class Markup:
             mdfast.install(self._md)
 
     def __call__(self, text: str) -> str:
-        self._md.reset()
-        return self._md.convert(text)
-
-
-class CachedMarkup(Markup):
-    """Markup with a persistent cache (text hash -> HTML) in the project's `.mlcollage/` folder.
-
-    Markdown with highlighting is most of a render's CPU time; the cache makes a rebuild pay
-    only for the texts that changed. Entries unused by a build are dropped when it saves.
-    """
-
-    VERSION = 1
-
-    def __init__(self, path: Path | None) -> None:
-        super().__init__()
-        self.path = path
-        self.old: dict[str, str] = {}
-        self.used: dict[str, str] = {}
-        if path is not None:
-            try:
-                with open(path, "rb") as fh:
-                    data = pickle.load(fh)
-                if data.get("key") == self._key():
-                    self.old = data["html"]
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError, TypeError):
-                self.old = {}
-
-    @staticmethod
-    def _key() -> str:
-        from importlib import metadata
-
-        names = ("markdown", "pygments", "latex2mathml")
-        return f"{CachedMarkup.VERSION}:" + ",".join(metadata.version(n) for n in names)
-
-    def __call__(self, text: str) -> str:
+        if self.memo is None:
+            return self._convert(text)
         digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-        html_text = self.used.get(digest) or self.old.get(digest)
+        html_text = self.memo.get(digest, "")
         if html_text is None:
-            html_text = super().__call__(text)
-        self.used[digest] = html_text
+            html_text = self._convert(text)
+            self.memo.put(digest, "", html_text)
         return html_text
 
-    def save(self) -> None:
-        if self.path is None or self.used == self.old:
-            return
-        from .publish import atomic_write
-
-        atomic_write(
-            self.path,
-            pickle.dumps({"key": self._key(), "html": self.used}, protocol=pickle.HIGHEST_PROTOCOL),
-        )
+    def _convert(self, text: str) -> str:
+        self._md.reset()
+        return self._md.convert(text)
 
 
 def pygments_css(light: str = "default", dark: str = "github-dark") -> str:
@@ -180,22 +140,3 @@ def pygments_css(light: str = "default", dark: str = "github-dark") -> str:
         + system_dark
         + "\n}\n"
     )
-
-
-def plain_text(html_text: str) -> str:
-    """The text of an HTML fragment, whitespace collapsed (for descriptions and alt text)."""
-    # block tags separate words; inline ones (a, em, code, MathML tokens) do not: "[x](u)." -> "x."
-    text = _TAG_RE.sub("", _BLOCK_TAG_RE.sub(" ", html_text))
-    return " ".join(html.unescape(text).split())
-
-
-def shorten(text: str, limit: int = 200) -> str:
-    """Cut at a word boundary with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-
-
-def venue_line(venue: str, year: int) -> str:
-    """'ICML 2019'; a venue that already names a year (ICLR 2021 for a 2020 preprint) is kept."""
-    return venue if re.search(r"\b(19|20)\d\d\b", venue) else f"{venue} {year}".strip()

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .publish import MARKER, atomic_write
+from mlcollage.files import MARKER, atomic_write
 
 STATE_DIR = ".mlcollage"
 
@@ -43,7 +43,7 @@ def _walk(root: Path, h: Any) -> None:
 
 def source_fingerprint(project: Path, settings: dict[str, Any]) -> str:
     """Hash of what the user edits (site_src/, templates/), the options, versions and the date."""
-    from .versions import versions
+    from mlcollage.state.keys import versions
 
     h = hashlib.sha256()
     h.update(

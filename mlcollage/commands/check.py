@@ -1,0 +1,80 @@
+"""`mlcollage check`: validate entries and experiment contracts, warn on stale results."""
+
+from __future__ import annotations
+
+import sys
+
+from mlcollage.commands import report_input
+from mlcollage.content.lint import scaffold_warnings
+from mlcollage.content.load import load
+from mlcollage.model import InputError, Problem
+from mlcollage.options import EXIT_FAILED, EXIT_INPUT, EXIT_OK, CheckArgs, Options
+
+
+def run(opts: Options, args: CheckArgs = CheckArgs()) -> int:  # noqa: B008 - frozen
+    try:
+        warnings = check_site(opts)
+    except InputError as exc:
+        return report_input(exc)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.links:
+        from mlcollage.render.linkcheck import check_links
+
+        if not (opts.out_dir / "index.html").is_file():
+            print(
+                f"mlcollage: {opts.out_dir}: no built site; run `mlcollage build` first",
+                file=sys.stderr,
+            )
+            return EXIT_INPUT
+        broken = check_links(opts.out_dir)
+        for problem in broken:
+            print(problem, file=sys.stderr)
+        if broken:
+            print(f"mlcollage: {len(broken)} broken internal link(s)", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"mlcollage: every internal link and image in {opts.out_dir} resolves")
+    if warnings and opts.strict:
+        return EXIT_FAILED
+    print("mlcollage: site_src is valid")
+    return EXIT_OK
+
+
+def check_site(opts: Options) -> list[str]:
+    """Validate entries and experiment contracts without running or writing; return warnings."""
+    from mlcollage.experiment import ContractError, load_experiment
+    from mlcollage.run.plan import plan
+    from mlcollage.run.store import Store
+
+    site = load(opts)
+    problems = []
+    for paper in site.papers:
+        if paper.experiment is None:
+            continue
+        script = paper.experiment.path
+        try:
+            load_experiment(script)  # imports the module: checks the contract, runs nothing
+        except ContractError as exc:
+            problems.append(Problem(script, 1, str(exc).removeprefix(f"{script}: ")))
+    if problems:
+        raise InputError(problems)
+    warnings = scaffold_warnings(site)
+    for p in plan(site, Store(opts.figures), opts.mode):
+        if p.stored is None:
+            warnings.append(
+                f"{p.paper.source}: no frozen result for seed {p.seed}; "
+                "`mlcollage build` will run the experiment"
+            )
+        elif not p.current:
+            warnings.append(
+                f"{p.paper.source}: frozen result for seed {p.seed} is stale "
+                "(experiment or config changed); `mlcollage build` will re-run it"
+            )
+        else:
+            for claim in p.stored.record.get("claims", []):
+                if not claim.get("holds"):
+                    warnings.append(
+                        f"{p.paper.source}: claim not reproduced (seed {p.seed}): "
+                        f"{claim['statement']}"
+                    )
+    return warnings

@@ -1,0 +1,41 @@
+"""The only ways mlcollage writes a file: atomically, or as a hard link to a frozen one."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+MARKER = ".mlcollage-site"
+MARKER_TEXT = b"built by mlcollage; this folder is replaced by each build\n"
+"""Written into every output folder: we only ever replace a folder that carries it (or is empty)."""
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
+def link_or_copy(src: str | Path, dst: str | Path) -> None:
+    try:
+        os.link(src, dst)  # figures/ files are replaced by rename, never rewritten in place
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a file by temp file + rename, so readers see the old or the new bytes, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

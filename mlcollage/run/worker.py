@@ -1,0 +1,226 @@
+"""One experiment run, as shipped to a worker: (paper folder, config overrides, seed, mode) -> data.
+
+`execute` is a plain function of picklable data so that any executor can run it: the local
+process pool here, or a Dask / submitit worker. It never touches `figures/`; the parent stores.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import resource
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs; picklable."""
+
+    slug: str
+    script: Path
+    overrides: dict[str, Any]
+    seed: int
+    mode: str
+    key: str
+    timeout: float
+    device: str | None = None
+    override_lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return self.slug if self.seed == 0 else f"{self.slug} (seed {self.seed})"
+
+
+@dataclass
+class JobResult:
+    """What comes back: a stored-ready record and arrays, or an error message."""
+
+    job: Job
+    ok: bool
+    record: dict[str, Any] = field(default_factory=dict)
+    arrays: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+    wall_s: float = 0.0
+
+
+def make_config(module: Any, job: Job) -> Any:
+    """The effective Config: defaults (or quick) with the front matter's overrides applied."""
+    from mlcollage.content.source import same_kind
+    from mlcollage.experiment import ContractError
+
+    base = module.Config.quick() if job.mode == "quick" else module.Config()
+    names = {f.name: f for f in dataclasses.fields(base)}
+    for key, value in job.overrides.items():
+        where = f"{job.script.parent / 'index.md'}:{job.override_lines.get(key, 1)}"
+        if key not in names:
+            from mlcollage.content.frontmatter import did_you_mean
+
+            raise ContractError(
+                f"{where}: unknown config field '{key}'; {did_you_mean(key, names)}"
+            )
+        default = getattr(base, key)
+        if not same_kind(default, value):
+            raise ContractError(
+                f"{where}: config field '{key}' is {value!r}; expected a "
+                f"{type(default).__name__} like the default {default!r}"
+            )
+    return dataclasses.replace(base, **job.overrides)
+
+
+def git_commit(folder: Path) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=folder,
+            text=True,
+            capture_output=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def execute(job: Job, on_progress: Callable[[int, int], None] | None = None) -> JobResult:
+    """Load the experiment, run it, check its claims; never raises for the experiment's faults."""
+    start, cpu0 = time.perf_counter(), time.process_time()
+    try:
+        from mlcollage.experiment import (
+            check_claims,
+            encode_result,
+            load_experiment,
+            roundtrip,
+            run_experiment,
+        )
+        from mlcollage.state.keys import versions
+
+        _check_device(job)
+        module = load_experiment(job.script)
+        config = make_config(module, job)
+        raw = run_experiment(
+            module,
+            config,
+            seed=job.seed,
+            mode=job.mode,
+            device=job.device,
+            on_progress=on_progress,
+            where=str(job.script),
+        )
+        result = roundtrip(raw)
+        claims = check_claims(module.claims(result), f"{job.script}: claims()")
+        tree, arrays = encode_result(raw)
+        wall = time.perf_counter() - start
+        device = _device_name(job.device)
+        record = {
+            "key": job.key,
+            "slug": job.slug,
+            "seed": job.seed,
+            "mode": job.mode,
+            "config": _plain(dataclasses.asdict(config)),
+            "claims": [c.to_dict() for c in claims],
+            "result": tree,
+            "provenance": {
+                "versions": versions() | {"python": sys.version.split()[0]},
+                "device": device,
+                "wall_s": round(wall, 2),
+                "cpu_s": round(time.process_time() - cpu0, 2),
+                "peak_mem_mb": _peak_mem_mb(device),
+                "date": dt.date.today().isoformat(),
+                "git_commit": git_commit(job.script.parent),
+            },
+        }
+        return JobResult(job, True, record, arrays, wall_s=wall)
+    except Exception as exc:  # noqa: BLE001 - any failure of the experiment is reported as data
+        from mlcollage.experiment import ContractError
+
+        if isinstance(exc, ContractError):
+            message = str(exc)
+        else:
+            message = f"{type(exc).__name__}: {exc}\n{_where(exc, job.script)}"
+        return JobResult(job, False, error=message.strip(), wall_s=time.perf_counter() - start)
+
+
+def _check_device(job: Job) -> None:
+    """A `gpu: true` experiment fails with a clear message where there is no CUDA."""
+    if not (job.device or "").startswith("cuda"):
+        return
+    import socket
+
+    import torch
+
+    from mlcollage.experiment import ContractError
+
+    if not torch.cuda.is_available():
+        raise ContractError(
+            f"{job.script.parent / 'index.md'}: the experiment declares gpu: true but CUDA is "
+            f"not available on {socket.gethostname()}; expected a machine with a GPU"
+        )
+
+
+def _where(exc: BaseException, script: Path) -> str:
+    """The innermost frame of the experiment's own folder, for a short error."""
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if Path(f.filename).parent == script.parent
+    ]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f"  at {f.filename}:{f.lineno} in {f.name}: {f.line}"
+
+
+def _device_name(device: str | None) -> str:
+    import torch
+
+    name = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda"):
+        return f"cuda ({torch.cuda.get_device_name(0)})"
+    return "cpu"
+
+
+def _peak_mem_mb(device: str) -> float:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    if device.startswith("cuda"):
+        import torch
+
+        rss += torch.cuda.max_memory_allocated() / 2**20
+    return round(rss, 1)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# the child-process side of the local pool
+
+
+def child_main(job: Job, conn: Any) -> None:
+    """Entry point of a worker process: progress and the result go back through ``conn``."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.1 or done >= total:
+            last[0] = now
+            conn.send(("progress", done, total))
+
+    result = execute(job, progress)
+    conn.send(("done", result))
+    conn.close()

@@ -1,0 +1,81 @@
+"""`.mlcollage/`: the disposable build state, and its one owner, `BuildState`.
+
+Everything here can be deleted at any time (the next build is just slower); `--no-cache` opens
+it empty and writes nothing back. `figures/` is not build state: it is the committed results
+store (`mlcollage.run.store`).
+
+    .mlcollage/
+      load-memo.pickle      validated Papers, by their files' stat        (content.load)
+      markdown-memo.pickle  HTML by the Markdown text's hash              (render.markdown)
+      slide-memo.pickle     slide and digest-PDF keys, by stat or inputs  (draw.step)
+      jinja/                compiled templates                            (render.pages)
+      manifest.json         per output folder: the inputs' fingerprint, each file's hash and
+                            each page's key (state.manifest)
+
+It is saved only by `commit`, after a build succeeded: a failed build leaves it as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlcollage.files import MARKER
+from mlcollage.options import Options
+from mlcollage.state import manifest
+from mlcollage.state.memo import Memo
+
+MEMOS = {"loaded": "load-memo.pickle", "markdown": "markdown-memo.pickle",
+         "slide_keys": "slide-memo.pickle"}
+
+
+@dataclass
+class BuildState:
+    """The memos, the last build into this output folder, and the inputs' fingerprints."""
+
+    folder: Path | None
+    """`.mlcollage/`, or None under `--no-cache`."""
+    loaded: Memo
+    markdown: Memo
+    slide_keys: Memo
+    last: dict[str, Any] = field(default_factory=dict)
+    """The last successful build into this output folder: {"files": {path: hash}, "pages":
+    {path: key}}; empty when there is none or its output was touched (everything re-renders)."""
+    source_fp: str = ""
+    """Fingerprint of site_src/, templates/, the options and versions, taken before any input
+    is read: an edit during the build is seen by the next one."""
+    fp: str = ""
+    """`source_fp` combined with figures/ as the build found it ('' if not taken)."""
+
+    @classmethod
+    def open(cls, opts: Options, settings: dict[str, Any],
+             fingerprints: tuple[str, str] | None = None) -> BuildState:
+        folder = None if opts.no_cache else opts.state_dir
+        memos = {name: Memo(folder / file if folder else None) for name, file in MEMOS.items()}
+        source_fp, fp = fingerprints or (manifest.source_fingerprint(opts.project, settings), "")
+        last = {} if folder is None else manifest.previous_build(opts.project, opts.out_dir)
+        if not (opts.out_dir / MARKER).exists():
+            last = {}
+        return cls(folder, last=last, source_fp=source_fp, fp=fp, **memos)
+
+    @property
+    def jinja(self) -> Path | None:
+        """Where compiled templates are kept (None: compile in memory)."""
+        return self.folder / "jinja" if self.folder else None
+
+    def forget_last(self) -> None:
+        """The output was touched since the last build: re-render every page."""
+        self.last = {}
+
+    def commit(self, opts: Options, hashes: dict[str, str], pages: dict[str, str],
+               figures_changed: bool) -> None:
+        """Save the memos, then record the build: only ever after it succeeded."""
+        if self.folder is None:
+            return
+        for name in MEMOS:
+            getattr(self, name).save()
+        fp = self.fp
+        if figures_changed or not fp:
+            fp = manifest.fingerprint(opts.project, self.source_fp, opts.quick)
+        manifest.record(opts.project, opts.out_dir, fp, hashes, pages)

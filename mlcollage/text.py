@@ -1,0 +1,40 @@
+"""Plain-text helpers shared by the slide and the pages: one rule each for text, venue, authors."""
+
+from __future__ import annotations
+
+import html
+import re
+
+_BLOCK_TAG_RE = re.compile(
+    r"</?(?:p|div|li|ul|ol|h[1-6]|br|hr|pre|blockquote|table|tr|td|th|dl|dt|dd|figure|figcaption"
+    r"|section|math)\b[^>]*>"
+)
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def plain_text(html_text: str) -> str:
+    """The text of an HTML fragment, whitespace collapsed (for descriptions and alt text)."""
+    # block tags separate words; inline ones (a, em, code, MathML tokens) do not: "[x](u)." -> "x."
+    text = _TAG_RE.sub("", _BLOCK_TAG_RE.sub(" ", html_text))
+    return " ".join(html.unescape(text).split())
+
+
+def shorten(text: str, limit: int = 200) -> str:
+    """Cut at a word boundary with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def venue_line(venue: str, year: int) -> str:
+    """'ICML 2019'; a venue that already names a year (ICLR 2021 for a 2020 preprint) is kept."""
+    return venue if re.search(r"\b(19|20)\d\d\b", venue) else f"{venue} {year}".strip()
+
+
+def authors_short(authors: tuple[str, ...], limit: int = 3) -> str:
+    """'A, B and C', or 'A, B, C et al.' past ``limit``."""
+    if len(authors) > limit:
+        return ", ".join(authors[:limit]) + " et al."
+    if len(authors) <= 1:
+        return "".join(authors)
+    return ", ".join(authors[:-1]) + " and " + authors[-1]
