@@ -100,7 +100,8 @@ def _engine_help() -> str:
     from mlcollage.run.engines import ENGINES  # light: the registry imports no engine
 
     return "; ".join(
-        f"{name}{' or ' + name + '://HOST:PORT' if spec.address else ''} ({spec.summary})"
+        f"{name}{' or ' + name + '://HOST:PORT' if spec.address else ''} "
+        f"({spec.summary.replace('`', '')})"
         for name, spec in ENGINES.items()
     )
 

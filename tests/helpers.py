@@ -31,6 +31,22 @@ def run_cli(*args: str | Path) -> CliResult:
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
+def build(project: Path, *flags: str | Path, code: int = 0) -> CliResult:
+    """`mlcollage build -C project FLAGS`, asserting its exit code (shown with stderr if not)."""
+    result = run_cli("build", "-C", project, *flags)
+    assert result.code == code, result.err
+    return result
+
+
+def ran(result: CliResult) -> set[str]:
+    """Slugs whose experiment ran in this build (from the progress lines)."""
+    return {
+        line.split()[2]
+        for line in result.err.splitlines()
+        if " ran " in line and line.startswith("[")
+    }
+
+
 def make_project(dest: Path, site: Path = FIXTURE_SITE) -> Path:
     """A project folder: the fixture site_src, the real templates, an empty figures/."""
     shutil.copytree(site, dest / "site_src", ignore=shutil.ignore_patterns("__pycache__"))

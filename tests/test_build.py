@@ -12,22 +12,23 @@ import pytest
 
 from mlcollage.render.linkcheck import check_links
 
-from helpers import EXPECTED, REPO, run_cli, snapshot
+from helpers import EXPECTED, REPO, build, run_cli, snapshot
+
+
+def built(project: Path, *flags: str | Path) -> Path:
+    """Build and return the site folder."""
+    build(project, *flags)
+    return project / "_site"
+
 
 TEXT = (".html", ".xml", ".txt", ".css", ".js", ".json")
-
-
-def build(project: Path, *flags: str) -> Path:
-    result = run_cli("build", "-C", project, *flags)
-    assert result.code == 0, result.err
-    return project / "_site"
 
 
 def test_golden_output(project: Path) -> None:
     """The fixture site renders to the committed expected output (regenerate: see README)."""
     from regenerate import golden_project
 
-    site = build(golden_project(project))
+    site = built(golden_project(project))
     got = {k: v for k, v in snapshot(site).items()
            if k.endswith(TEXT) and not k.startswith("assets/vendor/")}
     want = {k: v for k, v in snapshot(EXPECTED).items() if k.endswith(TEXT)}
@@ -37,15 +38,15 @@ def test_golden_output(project: Path) -> None:
 
 
 def test_two_builds_identical_bytes(project: Path, tmp_path: Path) -> None:
-    first = snapshot(build(project))
-    second = snapshot(build(project))
+    first = snapshot(built(project))
+    second = snapshot(built(project))
     assert first == second
-    other = build(project, "--out", tmp_path / "other")
+    other = built(project, "--out", tmp_path / "other")
     assert snapshot(other) == first
 
 
 def test_pages_and_files(project: Path) -> None:
-    site = build(project)
+    site = built(project)
     for rel in [
         "index.html",
         "2020-01/index.html",
@@ -69,7 +70,7 @@ def test_pages_and_files(project: Path) -> None:
 
 
 def test_feed_and_sitemap_valid(project: Path) -> None:
-    site = build(project)
+    site = built(project)
     ns = {"a": "http://www.w3.org/2005/Atom"}
     feed = ET.parse(site / "feed.xml").getroot()
     entries = feed.findall("a:entry", ns)
@@ -89,7 +90,7 @@ def test_feed_and_sitemap_valid(project: Path) -> None:
 
 
 def test_links_are_relative_and_resolve(project: Path) -> None:
-    site = build(project)
+    site = built(project)
     assert check_links(site) == []
     for page in site.rglob("*.html"):
         text = page.read_text()
@@ -98,7 +99,7 @@ def test_links_are_relative_and_resolve(project: Path) -> None:
 
 
 def test_failed_build_leaves_previous_site(project: Path) -> None:
-    site = build(project)
+    site = built(project)
     before = snapshot(site)
     paper = project / "site_src/2020-01/beta-2018-second/index.md"
     paper.write_text("---\ntitle: [broken\n---\n")
@@ -125,14 +126,14 @@ def test_refuses_to_replace_foreign_folder(project: Path, tmp_path: Path) -> Non
 
 
 def test_base_url_override(project: Path) -> None:
-    site = build(project, "--base-url", "https://user.github.io/repo")
+    site = built(project, "--base-url", "https://user.github.io/repo")
     assert "https://user.github.io/repo/2020-01/" in (site / "sitemap.xml").read_text()
     assert 'href="/repo/assets/style.css"' in (site / "404.html").read_text()
     assert run_cli("build", "-C", project, "--base-url", "ftp://x").code == 2
 
 
 def test_clean(project: Path) -> None:
-    build(project)
+    built(project)
     result = run_cli("clean", "-C", project)
     assert result.code == 0 and not (project / "_site").exists()
 

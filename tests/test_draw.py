@@ -14,7 +14,7 @@ from mlcollage.draw import images
 from mlcollage.draw import layout as draw
 from mlcollage.draw.layout import ClaimLine, SlideInput
 
-from helpers import run_cli
+from helpers import build
 
 LONG = ("A remarkably long title that keeps going, " * 8)[:300]
 TAKEAWAYS = tuple(f"Takeaway number {i}: " + "a long sentence that would never fit on one line " * 3
@@ -107,12 +107,6 @@ def test_panel_layout_by_count(n: int) -> None:
     for i, a in enumerate(rects):  # no two panels overlap
         for b in rects[i + 1:]:
             assert a[0] + a[2] <= b[0] + 1e-9 or b[0] + b[2] <= a[0] + 1e-9 or a[1] + a[3] <= b[1] + 1e-9 or b[1] + b[3] <= a[1] + 1e-9
-
-
-def build(project: Path, *flags: str):
-    result = run_cli("build", "-C", project, *flags)
-    assert result.code == 0, result.err
-    return result
 
 
 def test_build_writes_slides_cards_thumbs_pdf(project: Path) -> None:

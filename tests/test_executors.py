@@ -23,24 +23,13 @@ from mlcollage.run.step import run_stale
 from mlcollage.run.store import Store
 from mlcollage.run.worker import Job
 
-from helpers import ALPHA, REPO, make_project, replace_run, run_cli
+from helpers import ALPHA, REPO, build, make_project, ran, replace_run, run_cli
 
 distributed = pytest.importorskip("distributed")
 pytest.importorskip("submitit")
 
 RUN_FIELDS = {"wall_s", "cpu_s", "peak_mem_mb", "date", "device"}
 """Provenance that differs between any two runs (or machines); everything else must match."""
-
-
-def build(project: Path, *flags: str, code: int = 0):
-    result = run_cli("build", "-C", project, *flags)
-    assert result.code == code, result.err
-    return result
-
-
-def ran(result) -> set[str]:
-    """Slugs whose experiment ran in this build (from the progress lines)."""
-    return {line.split()[2] for line in result.err.splitlines() if line.startswith("[")}
 
 
 def frozen(project: Path) -> dict[str, object]:

@@ -13,24 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import ALPHA, GAMMA, REPO, replace_run, run_cli, snapshot
+from helpers import ALPHA, GAMMA, REPO, build, ran, replace_run, run_cli, snapshot
 
 FIG_ALPHA = "figures/2020-01/alpha-2019-toy"
-
-
-def build(project: Path, *flags: str, code: int = 0):
-    result = run_cli("build", "-C", project, *flags)
-    assert result.code == code, result.err
-    return result
-
-
-def ran(result) -> set[str]:
-    """Slugs whose experiment ran in this build (from the progress lines)."""
-    return {
-        line.split()[2]
-        for line in result.err.splitlines()
-        if " ran " in line and line.startswith("[")
-    }
 
 
 def mtimes(folder: Path) -> dict[str, int]:

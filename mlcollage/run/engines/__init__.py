@@ -110,27 +110,32 @@ class EngineSpec:
     """A program that must be on PATH (Slurm's sbatch)."""
     address: str = ""
     """A pattern of `--executor` values that also select this engine (`dask://HOST:PORT`)."""
+    address_summary: str = ""
+    """What `NAME://HOST:PORT` runs on."""
 
 
 ENGINES: dict[str, EngineSpec] = {
-    "local": EngineSpec("mlcollage.run.engines.local", "a process pool on this machine (default)"),
+    "local": EngineSpec(
+        "mlcollage.run.engines.local", "the process pool on this machine (`-j N` processes)"
+    ),
     "dask": EngineSpec(
         "mlcollage.run.engines.dask",
-        "a Dask cluster on this machine, or an existing scheduler as dask://HOST:PORT",
+        "a Dask `LocalCluster` on this machine: `-j N` worker processes, 1 thread each",
         extra="dask",
         requires="distributed",
         address=r"^dask://(?:[\w.\-]+|\[[0-9a-fA-F:]+\]):\d+$",
+        address_summary="an existing Dask cluster (its scheduler address)",
     ),
     "slurm": EngineSpec(
         "mlcollage.run.engines.submitit",
-        "Slurm through submitit (one job per run; resources from front matter)",
+        "one Slurm job per run through submitit (run the build on a login node)",
         extra="slurm",
         requires="submitit",
         command="sbatch",
     ),
     "submitit-local": EngineSpec(
         "mlcollage.run.engines.submitit",
-        "submitit's local executor (Slurm's code path on one machine)",
+        "submitit's local executor: the Slurm path on one machine, `-j N` at a time",
         extra="slurm",
         requires="submitit",
     ),
@@ -146,6 +151,18 @@ def engine_names() -> str:
         if spec.address:
             names.append(f"{name}://HOST:PORT")
     return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+
+
+def engine_table() -> str:
+    """The README's table of engines, made from the registry."""
+    rows = ["| `--executor` | where the experiments run | install |", "|---|---|---|"]
+    for name, spec in ENGINES.items():
+        install = f"`pip install 'mlcollage[{spec.extra}]'`" if spec.extra else "–"
+        default = " (default)" if name == "local" else ""
+        rows.append(f"| `{name}`{default} | {spec.summary} | {install} |")
+        if spec.address:
+            rows.append(f"| `{name}://HOST:PORT` | {spec.address_summary} | {install} |")
+    return "\n".join(rows)
 
 
 def resolve(executor: str) -> tuple[str, str | None] | None:
