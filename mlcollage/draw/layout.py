@@ -190,124 +190,155 @@ def panel_rects(n: int, box: tuple[float, float, float, float]) -> list[tuple[fl
 
 
 def draw_slide(inp: SlideInput, panels: list[Any] | None = None, caveat: str = "") -> Any:
-    """The slide as a matplotlib Figure (no pyplot)."""
+    """The slide as a matplotlib Figure (no pyplot): header, body, right column, footer."""
     import matplotlib.style
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.patches import FancyBboxPatch, Rectangle
 
     setup_fonts()
     with matplotlib.style.context(str(STYLE)):
         matplotlib.rcParams["font.family"] = FAMILIES
         fig = Figure(figsize=(W / DPI, H / DPI), dpi=DPI)
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
         FigureCanvasAgg(fig)
-        fig.patches.append(
-            Rectangle((0, 0.988), 1, 0.012, transform=fig.transFigure, color=ACCENT, zorder=0)
-        )
-        label = f"{inp.series} [{inp.number}/{inp.total}]" if inp.total else inp.series
-        fig.text(0.03, 0.955, label, fontsize=20, fontweight="bold", color=ACCENT, va="top")
-        venue = venue_line(inp.venue, inp.year)
-        fit_text(fig, venue, (0.55, 0.925, 0.42, 0.035), 20, 12, color=MUTED)
-        fig.texts[-1].set_x(0.97)
-        fig.texts[-1].set_horizontalalignment("right")
-        title = fit_text(
-            fig, inp.title, (0.03, 0.80, 0.94, 0.115), 42, 18, fontweight="bold", color=INK
-        )
-        bottom = title.get_window_extent(fig.canvas.get_renderer()).y0 / H
+        _draw_header(fig, inp)
+        _draw_body(fig, inp, panels, caveat)
+        _draw_takeaways(fig, inp)
+        _draw_claims(fig, inp)
+        _draw_footer(fig, inp)
+    return fig
+
+
+COLUMN = (0.685, 0.285)
+"""The right column's left edge and width (figure fractions): takeaways, then the claims box."""
+
+
+def _draw_header(fig: Any, inp: SlideInput) -> None:
+    """Accent bar, series label, venue, title and authors, and the rule under them."""
+    from matplotlib.patches import Rectangle
+
+    fig.patches.append(
+        Rectangle((0, 0.988), 1, 0.012, transform=fig.transFigure, color=ACCENT, zorder=0)
+    )
+    label = f"{inp.series} [{inp.number}/{inp.total}]" if inp.total else inp.series
+    fig.text(0.03, 0.955, label, fontsize=20, fontweight="bold", color=ACCENT, va="top")
+    venue = venue_line(inp.venue, inp.year)
+    fit_text(fig, venue, (0.55, 0.925, 0.42, 0.035), 20, 12, color=MUTED)
+    fig.texts[-1].set_x(0.97)
+    fig.texts[-1].set_horizontalalignment("right")
+    title = fit_text(
+        fig, inp.title, (0.03, 0.80, 0.94, 0.115), 42, 18, fontweight="bold", color=INK
+    )
+    bottom = title.get_window_extent(fig.canvas.get_renderer()).y0 / H
+    fit_text(
+        fig,
+        authors_line(inp.authors),
+        (0.03, max(0.745, bottom - 0.052), 0.94, 0.04),
+        21,
+        12,
+        color=INK,
+    )
+    fig.lines.append(_hline(fig, 0.735))
+
+
+def _draw_body(fig: Any, inp: SlideInput, panels: list[Any] | None, caveat: str) -> None:
+    """The experiment's panels (or the summary, without one), and the caveat under them."""
+    body = (0.02, 0.115 if caveat else 0.075, 0.64, 0.62 if caveat else 0.66)
+    if panels:
+        for panel, rect in zip(panels, panel_rects(len(panels), body), strict=False):
+            _draw_panel(fig.add_axes(rect), panel)
+    else:
+        note = inp.summary or "This paper has no reference experiment yet."
         fit_text(
             fig,
-            authors_line(inp.authors),
-            (0.03, max(0.745, bottom - 0.052), 0.94, 0.04),
-            21,
-            12,
+            note,
+            (0.04, body[1] + 0.05, 0.58, body[3] - 0.1),
+            26,
+            14,
             color=INK,
+            linespacing=1.4,
         )
-        fig.lines.append(_hline(fig, 0.735))
+    if caveat:
+        fit_text(fig, caveat, (0.03, 0.06, 0.63, 0.045), 13, 9, color=MUTED, style="italic")
 
-        body = (0.02, 0.115 if caveat else 0.075, 0.64, 0.62 if caveat else 0.66)
-        if panels:
-            for panel, rect in zip(panels, panel_rects(len(panels), body), strict=False):
-                ax = fig.add_axes(rect)
-                try:
-                    panel.draw(ax)
-                except Exception as exc:  # noqa: BLE001 - shown on the slide, reported by caller
-                    ax.clear()
-                    ax.text(
-                        0.5,
-                        0.5,
-                        f"panel failed:\n{type(exc).__name__}: {exc}"[:200],
-                        ha="center",
-                        va="center",
-                        color=NO,
-                        transform=ax.transAxes,
-                        wrap=True,
-                    )
-                ax.set_title(panel.title, loc="left", fontsize=17, fontweight="bold", color=INK)
-        else:
-            note = inp.summary or "This paper has no reference experiment yet."
-            fit_text(
-                fig,
-                note,
-                (0.04, body[1] + 0.05, 0.58, body[3] - 0.1),
-                26,
-                14,
-                color=INK,
-                linespacing=1.4,
-            )
-        if caveat:
-            fit_text(fig, caveat, (0.03, 0.06, 0.63, 0.045), 13, 9, color=MUTED, style="italic")
 
-        # right column: takeaways, then the claims box
-        col = (0.685, 0.285)
-        fig.text(col[0], 0.715, "Takeaways", fontsize=19, fontweight="bold", color=ACCENT, va="top")
-        _fit_list(
-            fig,
-            [("•", ACCENT, t) for t in inp.takeaways] or [("", MUTED, "—")],
-            (col[0], 0.47, col[1], 0.2),
-            20,
-            11,
+def _draw_panel(ax: Any, panel: Any) -> None:
+    """One panel; a panel that raises shows its error in its place (the caller reports it)."""
+    try:
+        panel.draw(ax)
+    except Exception as exc:  # noqa: BLE001 - shown on the slide, reported by caller
+        ax.clear()
+        ax.text(
+            0.5,
+            0.5,
+            f"panel failed:\n{type(exc).__name__}: {exc}"[:200],
+            ha="center",
+            va="center",
+            color=NO,
+            transform=ax.transAxes,
+            wrap=True,
         )
-        box = (col[0] - 0.01, 0.07, col[1] + 0.02, 0.385)
-        fig.patches.append(
-            FancyBboxPatch(
-                box[:2],
-                box[2],
-                box[3],
-                boxstyle="round,pad=0,rounding_size=0.01",
-                transform=fig.transFigure,
-                facecolor=PANEL_BG,
-                edgecolor="#d9dee5",
-                zorder=0,
-            )
-        )
-        heading = "Claims checked by our experiment" if inp.claims else "No experiment yet"
-        if inp.status in ("failed", "stale"):
-            heading += f" ({inp.status})"
-        fig.text(col[0], 0.44, heading, fontsize=17, fontweight="bold", color=INK, va="top")
-        items = [
-            (
-                "✓" if c.reproduced else "✗",
-                OK if c.reproduced else NO,
-                c.statement + (f" ({c.holds_in}/{c.n_seeds} seeds)" if c.n_seeds > 1 else ""),
-            )
-            for c in inp.claims
-        ]
-        _fit_list(
-            fig,
-            items or [("", MUTED, "Claims appear here once the experiment has run.")],
-            (col[0], 0.08, col[1], 0.32),
-            16,
-            8,
-        )
+    ax.set_title(panel.title, loc="left", fontsize=17, fontweight="bold", color=INK)
 
-        fig.lines.append(_hline(fig, 0.048))
-        links = "  ·  ".join(short_link(u) for _, u in inp.links[:3])
-        fit_text(fig, links, (0.02, 0.008, 0.6, 0.032), 14, 9, color=MUTED)
-        fit_text(fig, inp.footer, (0.62, 0.008, 0.36, 0.032), 14, 9, color=MUTED)
-        fig.texts[-1].set_x(0.98)
-        fig.texts[-1].set_horizontalalignment("right")
-    return fig
+
+def _draw_takeaways(fig: Any, inp: SlideInput) -> None:
+    x, width = COLUMN
+    fig.text(x, 0.715, "Takeaways", fontsize=19, fontweight="bold", color=ACCENT, va="top")
+    _fit_list(
+        fig,
+        [("•", ACCENT, t) for t in inp.takeaways] or [("", MUTED, "—")],
+        (x, 0.47, width, 0.2),
+        20,
+        11,
+    )
+
+
+def _draw_claims(fig: Any, inp: SlideInput) -> None:
+    """The claims box: each checked claim with its mark, or why there are none."""
+    from matplotlib.patches import FancyBboxPatch
+
+    x, width = COLUMN
+    box = (x - 0.01, 0.07, width + 0.02, 0.385)
+    fig.patches.append(
+        FancyBboxPatch(
+            box[:2],
+            box[2],
+            box[3],
+            boxstyle="round,pad=0,rounding_size=0.01",
+            transform=fig.transFigure,
+            facecolor=PANEL_BG,
+            edgecolor="#d9dee5",
+            zorder=0,
+        )
+    )
+    heading = "Claims checked by our experiment" if inp.claims else "No experiment yet"
+    if inp.status in ("failed", "stale"):
+        heading += f" ({inp.status})"
+    fig.text(x, 0.44, heading, fontsize=17, fontweight="bold", color=INK, va="top")
+    items = [
+        (
+            "✓" if c.reproduced else "✗",
+            OK if c.reproduced else NO,
+            c.statement + (f" ({c.holds_in}/{c.n_seeds} seeds)" if c.n_seeds > 1 else ""),
+        )
+        for c in inp.claims
+    ]
+    _fit_list(
+        fig,
+        items or [("", MUTED, "Claims appear here once the experiment has run.")],
+        (x, 0.08, width, 0.32),
+        16,
+        8,
+    )
+
+
+def _draw_footer(fig: Any, inp: SlideInput) -> None:
+    """The rule, up to three links, and the run's provenance."""
+    fig.lines.append(_hline(fig, 0.048))
+    links = "  ·  ".join(short_link(u) for _, u in inp.links[:3])
+    fit_text(fig, links, (0.02, 0.008, 0.6, 0.032), 14, 9, color=MUTED)
+    fit_text(fig, inp.footer, (0.62, 0.008, 0.36, 0.032), 14, 9, color=MUTED)
+    fig.texts[-1].set_x(0.98)
+    fig.texts[-1].set_horizontalalignment("right")
 
 
 def _hline(fig: Any, y: float) -> Any:
