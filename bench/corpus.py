@@ -488,9 +488,15 @@ def use_source(src: Path) -> None:
 def freeze(project: Path, src: Path = REPO) -> int:
     """Build once with drawing replaced by hard links; return the number of slides frozen."""
     use_source(src)
-    from mlcollage import cli, options, pipeline
-    from mlcollage.draw import images
-    from mlcollage.draw import step as slides
+    from mlcollage import cli, pipeline
+
+    try:
+        from mlcollage import options
+        from mlcollage.draw import images
+        from mlcollage.draw import step as slides
+    except ImportError:  # a revision before the package-per-step layout (bench --rev)
+        from mlcollage import images, slides
+        options = cli
 
     assert Path(cli.__file__).resolve().is_relative_to(src.resolve()), cli.__file__
 
