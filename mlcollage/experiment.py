@@ -7,7 +7,23 @@ An experiment file defines
 * ``run(config, ctx) -> dict``  numbers, strings, bools, lists, dicts (string keys) and numpy
   arrays only; every random draw from ``ctx``; the device from ``ctx.device``;
 * ``panels(result) -> list[Panel]``  2-4 panels, each drawing on a matplotlib ``Axes`` it is given;
-* ``claims(result) -> list[Claim]``  the paper's headline statements, each decided by numbers.
+* ``claims(result) -> list[Claim]``  the paper's headline statements, each decided by numbers
+  and named by a short stable ``id`` (a string literal, e.g. ``Claim(id="low-first", ...)``).
+
+and, so that a claim is evidence and not a description, at module level
+
+* ``CONTROLS = [Control(...)]``  named config overrides that remove the paper's mechanism (an
+  untrained network, uniform attention, beta held at 1), each with the ids of the claims that must
+  *fail* under it. The build runs them (quick mode unless ``mode="full"``) and shows, per claim,
+  the number it took under its control;
+* ``DEVIATIONS = [Deviation(...)]``  every way the run departs from the paper, as data (what, the
+  paper's value, ours, why), rendered as a table on the paper page; ``CAVEAT`` is the one-line
+  summary for the slide;
+* a claim that compares a method with a baseline names, in ``baseline=``, the id of a
+  :meth:`Claim.baseline_learned` claim showing that the baseline beat the trivial predictor.
+
+``panels(result)`` draws the first seed's result; ``panels(result, runs)`` (a second parameter)
+also receives every seed's result, first seed first, to draw the across-seed spread.
 
 ``panels`` and ``claims`` receive the result *as stored in the cache* (see :func:`roundtrip`):
 arrays come back as numpy arrays, tuples as lists, and dict keys are strings.
@@ -21,6 +37,7 @@ import dataclasses
 import importlib.util
 import logging
 import math
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +52,8 @@ __all__ = [
     "Claim",
     "Context",
     "ContractError",
+    "Control",
+    "Deviation",
     "Panel",
     "decode_result",
     "encode_result",
@@ -63,13 +82,26 @@ class ContractError(Exception):
     """An experiment file does not follow the contract; the message names the file."""
 
 
+CLAIM_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+"""A claim's or a control's id: short, lower-case, hyphenated (`low-first`, `untrained`)."""
+
+
 @dataclass(frozen=True)
 class Claim:
-    """One machine-checked statement of the paper, decided by the numbers in ``evidence``."""
+    """One machine-checked statement of the paper, decided by the numbers in ``evidence``.
 
+    ``id`` is short and stable (controls, page anchors and result.json refer to it); write it as
+    a string literal so that `mlcollage check` can read it without running the experiment.
+    ``baseline`` names the :meth:`baseline_learned` claim of the baseline this claim compares
+    against; ``kind`` is ``"finding"`` or ``"baseline"``.
+    """
+
+    id: str
     statement: str
     holds: bool
     evidence: Mapping[str, float] = field(default_factory=dict)
+    baseline: str = ""
+    kind: str = "finding"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "holds", bool(self.holds))
@@ -77,12 +109,85 @@ class Claim:
             self, "evidence", {str(k): _number(v) for k, v in dict(self.evidence).items()}
         )
 
+    @classmethod
+    def baseline_learned(
+        cls,
+        id: str,  # noqa: A002 - the contract's name
+        baseline: str,
+        error: float,
+        trivial: float,
+        margin: float,
+        metric: str = "error",
+        predictor: str = "the trivial predictor",
+    ) -> Claim:
+        """The baseline learned: its ``error`` is at most ``margin`` times the trivial predictor's.
+
+        ``margin`` < 1 (0.5: half the trivial error). Comparisons with this baseline name this
+        claim's id in ``baseline=``.
+        """
+        ratio = error / trivial if trivial > 0 else math.inf
+        return cls(
+            id,
+            f"The {baseline} baseline learned: its {metric} is {ratio:.2f}x that of "
+            f"{predictor} (needs <= {margin:g}x)",
+            ratio <= margin,
+            {f"{metric}": error, f"trivial {metric}": trivial, "ratio": ratio},
+            kind="baseline",
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        return {"statement": self.statement, "holds": self.holds, "evidence": dict(self.evidence)}
+        out: dict[str, Any] = {
+            "id": self.id,
+            "statement": self.statement,
+            "holds": self.holds,
+            "evidence": dict(self.evidence),
+        }
+        if self.baseline:
+            out["baseline"] = self.baseline
+        if self.kind != "finding":
+            out["kind"] = self.kind
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Claim:
-        return cls(data["statement"], data["holds"], data.get("evidence", {}))
+        return cls(
+            data.get("id", ""),
+            data["statement"],
+            data["holds"],
+            data.get("evidence", {}),
+            data.get("baseline", ""),
+            data.get("kind", "finding"),
+        )
+
+
+@dataclass(frozen=True)
+class Control:
+    """A negative control: ``override`` removes the paper's mechanism; ``breaks`` must then fail.
+
+    ``name`` is a short id (`untrained`); ``label`` completes "fails when …" for the reader
+    ("the network is not trained (learning rate 0)"). ``override`` replaces `Config` fields of
+    the quick config (``mode="quick"``, the default) or of the published one (``mode="full"``).
+    """
+
+    name: str
+    label: str
+    override: Mapping[str, Any]
+    breaks: tuple[str, ...]
+    mode: str = "quick"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "override", dict(self.override))
+        object.__setattr__(self, "breaks", tuple(self.breaks))
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """One way the reproduction departs from the paper: shown as a row of the page's table."""
+
+    what: str
+    paper: str
+    ours: str
+    why: str
 
 
 def _number(value: Any) -> float:
@@ -267,6 +372,70 @@ def check_module(module: Any, path: Path) -> None:
     for fn in ("run", "panels", "claims"):
         if not callable(getattr(module, fn, None)):
             raise ContractError(f"{path}: no `{fn}()` function; expected the experiment contract")
+    controls_of(module, path)
+    deviations_of(module, path)
+
+
+def controls_of(module: Any, path: Path | str = "experiment") -> list[Control]:
+    """The module's ``CONTROLS``, checked: unique valid names, known `Config` fields, claim ids."""
+    controls = getattr(module, "CONTROLS", ())
+    if not isinstance(controls, list | tuple) or not all(isinstance(c, Control) for c in controls):
+        raise ContractError(f"{path}: CONTROLS must be a list of Control")
+    fields = {f.name for f in dataclasses.fields(module.Config)}
+    seen: set[str] = set()
+    for c in controls:
+        if not CLAIM_ID_RE.match(c.name) or c.name in seen:
+            raise ContractError(
+                f"{path}: control name {c.name!r} is not a unique short id; expected e.g. "
+                "'untrained'"
+            )
+        seen.add(c.name)
+        unknown = sorted(set(c.override) - fields)
+        if unknown:
+            raise ContractError(
+                f"{path}: control {c.name!r} overrides unknown Config field "
+                f"{unknown[0]!r}; expected one of {', '.join(sorted(fields))}"
+            )
+        if not c.breaks:
+            raise ContractError(
+                f"{path}: control {c.name!r} breaks no claim; expected the ids of the claims "
+                "that must fail under it"
+            )
+        if c.mode not in ("quick", "full"):
+            raise ContractError(
+                f"{path}: control {c.name!r} has mode {c.mode!r}; expected 'quick' or 'full'"
+            )
+    return list(controls)
+
+
+def deviations_of(module: Any, path: Path | str = "experiment") -> list[Deviation]:
+    """The module's ``DEVIATIONS`` from the paper, checked."""
+    deviations = getattr(module, "DEVIATIONS", ())
+    if not isinstance(deviations, list | tuple) or not all(
+        isinstance(d, Deviation) for d in deviations
+    ):
+        raise ContractError(f"{path}: DEVIATIONS must be a list of Deviation")
+    return list(deviations)
+
+
+def control_config(module: Any, control: Control, overrides: Mapping[str, Any] = {}) -> Any:  # noqa: B006
+    """The config a control runs: quick (or the published config with the front matter's
+    ``overrides``, for ``mode="full"``) with the control's override on top."""
+    base = module.Config.quick() if control.mode == "quick" else module.Config()
+    if control.mode == "full":
+        base = dataclasses.replace(base, **overrides)
+    return dataclasses.replace(base, **control.override)
+
+
+def call_panels(module: Any, result: Any, runs: list[Any] | None = None) -> Any:
+    """``panels(result)``, or ``panels(result, runs)`` when the function takes every seed's run."""
+    import inspect
+
+    try:
+        n = len(inspect.signature(module.panels).parameters)
+    except (TypeError, ValueError):
+        n = 1
+    return module.panels(result, runs or [result]) if n >= 2 else module.panels(result)
 
 
 def check_claims(claims: Any, where: str) -> list[Claim]:
@@ -274,6 +443,24 @@ def check_claims(claims: Any, where: str) -> list[Claim]:
         raise ContractError(f"{where}: claims() must return a list of Claim")
     if not claims:
         raise ContractError(f"{where}: claims() returned no claim; expected at least one")
+    seen: set[str] = set()
+    for c in claims:
+        if not CLAIM_ID_RE.match(c.id):
+            raise ContractError(
+                f"{where}: claim id {c.id!r} is not valid; expected a short lower-case id "
+                "like 'low-first'"
+            )
+        if c.id in seen:
+            raise ContractError(f"{where}: claim id {c.id!r} is used twice; expected unique ids")
+        seen.add(c.id)
+    kinds = {c.id: c.kind for c in claims}
+    for c in claims:
+        if c.baseline and kinds.get(c.baseline) != "baseline":
+            raise ContractError(
+                f"{where}: claim {c.id!r} names baseline {c.baseline!r}, which is not a "
+                "Claim.baseline_learned claim of this experiment; expected one of "
+                + (", ".join(repr(k) for k, v in kinds.items() if v == "baseline") or "none")
+            )
     return list(claims)
 
 

@@ -6,8 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from mlcollage.experiment import (
+    call_panels,
     check_claims,
     check_panels,
+    control_config,
+    controls_of,
     load_experiment,
     roundtrip,
     run_experiment,
@@ -35,11 +38,27 @@ def failed_claims(module: Any, result: dict) -> list[str]:
     return [f"{c.statement} {dict(c.evidence)}" for c in claims if not c.holds]
 
 
-def draw_panels(module: Any, result: dict) -> int:
+def run_control(module: Any, name: str, seed: int = 0) -> dict:
+    """Run the declared control ``name`` in-process, as the build does (its mode, its override)."""
+    control = next(c for c in controls_of(module) if c.name == name)
+    config = control_config(module, control)
+    return roundtrip(run_experiment(module, config, seed=seed, mode=control.mode, device="cpu"))
+
+
+def still_holding(module: Any, name: str, result: dict) -> list[str]:
+    """The claims control ``name`` must break that hold on its ``result`` (should be none)."""
+    control = next(c for c in controls_of(module) if c.name == name)
+    claims = {c.id: c for c in check_claims(module.claims(result), "claims")}
+    missing = [i for i in control.breaks if i not in claims]
+    assert not missing, f"control {name} names unknown claims {missing}"
+    return [f"{i}: {claims[i].statement}" for i in control.breaks if claims[i].holds]
+
+
+def draw_panels(module: Any, result: dict, runs: list | None = None) -> int:
     """Draw every panel on its own Axes of an off-screen figure; return how many were drawn."""
     from matplotlib.figure import Figure
 
-    panels = check_panels(module.panels(result), "panels")
+    panels = check_panels(call_panels(module, result, runs), "panels")
     fig = Figure(figsize=(4 * len(panels), 3.5))
     for i, panel in enumerate(panels):
         ax = fig.add_subplot(1, len(panels), i + 1)
