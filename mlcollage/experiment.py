@@ -128,7 +128,7 @@ class Claim:
         ratio = error / trivial if trivial > 0 else math.inf
         return cls(
             id,
-            f"The {baseline} baseline learned: its {metric} is {ratio:.2f}x that of "
+            f"The {baseline} baseline learned: its {metric} is {ratio:.3g}x that of "
             f"{predictor} (needs <= {margin:g}x)",
             ratio <= margin,
             {f"{metric}": error, f"trivial {metric}": trivial, "ratio": ratio},

@@ -89,14 +89,45 @@ class SiteConfig:
 
 
 @dataclass(frozen=True)
+class ControlSpec:
+    """A negative control declared in `experiment.py` (`CONTROLS`): the override that removes
+    the paper's mechanism, and the ids of the claims that must fail under it."""
+
+    name: str
+    label: str
+    """Completes "fails when ...": what the control does, for the reader."""
+    override: dict[str, Any] = field(default_factory=dict)
+    breaks: tuple[str, ...] = ()
+    mode: str = "quick"
+    """'quick' (the default: the quick config with the override) or 'full'."""
+    line: int = field(default=0, compare=False)
+    """Line of the `Control(...)` in experiment.py, for error messages."""
+
+
+@dataclass(frozen=True)
+class DeviationSpec:
+    """One way the reproduction departs from the paper (`DEVIATIONS`): a row of the page's table."""
+
+    what: str
+    paper: str
+    ours: str
+    why: str
+
+
+DEFAULT_SEEDS = (0, 1, 2)
+"""Published (full-mode) results run these seeds unless front matter says `seeds:`."""
+
+
+@dataclass(frozen=True)
 class ExperimentSpec:
     """A paper's `experiment.py` and the front matter's `experiment:` overrides."""
 
     path: Path
     config: dict[str, Any] = field(default_factory=dict)
     """Overrides of the experiment's `Config` defaults."""
-    seeds: tuple[int, ...] = (0,)
-    """One run per seed; a claim is reproduced only when it holds in every seed."""
+    seeds: tuple[int, ...] = DEFAULT_SEEDS
+    """Full mode: one run per seed, a claim is reproduced only when it holds in every seed.
+    Quick mode runs the first seed only."""
     timeout: float | None = None
     """Seconds before the worker is killed; None uses the build's `--timeout`."""
     gpu: bool = False
@@ -105,6 +136,16 @@ class ExperimentSpec:
     """Cluster resources asked for by `--executor slurm`, over site.yaml's defaults."""
     config_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Front-matter line of each config override, for error messages."""
+    controls: tuple[ControlSpec, ...] = ()
+    """The file's negative controls (`CONTROLS`)."""
+    deviations: tuple[DeviationSpec, ...] = ()
+    """The file's deviations from the paper (`DEVIATIONS`)."""
+    claim_ids: tuple[str, ...] = ()
+    """The claim ids the file declares (string literals), for checking controls statically."""
+
+    def seeds_for(self, mode: str) -> tuple[int, ...]:
+        """The seeds a build in ``mode`` runs: all of them in full mode, the first in quick."""
+        return self.seeds if mode == "full" else self.seeds[:1]
 
 
 @dataclass(frozen=True)
@@ -184,8 +225,25 @@ class Site:
 
 
 @dataclass(frozen=True)
+class ControlCheck:
+    """One claim under one negative control: it must not hold there."""
+
+    name: str
+    label: str
+    holds: bool | None
+    """Whether the claim held under the control; None when the control has no result."""
+    statement: str = ""
+    """The claim as the control's run phrased it, with that run's numbers."""
+    evidence: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def broke(self) -> bool:
+        return self.holds is False
+
+
+@dataclass(frozen=True)
 class ClaimCheck:
-    """One claim checked over every seed of a paper's experiment."""
+    """One claim checked over every seed of a paper's experiment, and under its controls."""
 
     statement: str
     """The statement as the first seed's run phrased it (with that run's numbers)."""
@@ -194,10 +252,41 @@ class ClaimCheck:
     n_seeds: int
     evidence: tuple[dict[str, float], ...] = ()
     """The deciding numbers, one mapping per seed."""
+    id: str = ""
+    kind: str = "finding"
+    """'finding', or 'baseline' (the baseline beat the trivial predictor)."""
+    baseline: str = ""
+    """The id of the baseline claim this comparison rests on."""
+    controls: tuple[ControlCheck, ...] = ()
+    """The declared controls that must break this claim."""
 
     @property
     def reproduced(self) -> bool:
         return self.n_seeds > 0 and self.holds_in == self.n_seeds
+
+    @property
+    def tested(self) -> bool:
+        """Some control is declared to break this claim."""
+        return bool(self.controls)
+
+    @property
+    def control_failed(self) -> bool:
+        """A control under which the claim still holds: the claim does not show the mechanism."""
+        return any(c.holds is True for c in self.controls)
+
+    @property
+    def is_evidence(self) -> bool:
+        """Reproduced on every seed, and broken by every control declared against it."""
+        return self.reproduced and self.tested and all(c.broke for c in self.controls)
+
+    def spread(self) -> list[tuple[str, float, float, float]]:
+        """(name, mean, min, max) of each deciding number across the seeds."""
+        out = []
+        for name in self.evidence[0] if self.evidence else ():
+            values = [e[name] for e in self.evidence if name in e]
+            if values:
+                out.append((name, sum(values) / len(values), min(values), max(values)))
+        return out
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,8 @@ def run(opts: Options, args: CheckArgs = CheckArgs()) -> int:  # noqa: B008 - fr
 def check_site(opts: Options) -> list[str]:
     """Validate entries and experiment contracts without running or writing; return warnings."""
     from mlcollage.experiment import ContractError, load_experiment
-    from mlcollage.run.plan import plan
+    from mlcollage.run.plan import frozen_outcomes, plan
+    from mlcollage.run.step import strict_problems
     from mlcollage.run.store import Store
 
     site = load(opts)
@@ -59,22 +60,21 @@ def check_site(opts: Options) -> list[str]:
     if problems:
         raise InputError(problems)
     warnings = scaffold_warnings(site)
-    for p in plan(site, Store(opts.figures), opts.mode):
-        if p.stored is None:
+    store = Store(opts.figures)
+    stale = set()
+    for p in plan(site, store, opts.mode):
+        run = f"the control '{p.control.name}'" if p.control else f"seed {p.seed}"
+        if p.stored is None or not p.current:
+            stale.add(p.paper.slug)
+            state = "no frozen result" if p.stored is None else (
+                "the frozen result is stale (experiment or config changed)")
             warnings.append(
-                f"{p.paper.source}: no frozen result for seed {p.seed}; "
-                "`mlcollage build` will run the experiment"
+                f"{p.paper.source}: {state} for {run}; `mlcollage build` will run it"
             )
-        elif not p.current:
-            warnings.append(
-                f"{p.paper.source}: frozen result for seed {p.seed} is stale "
-                "(experiment or config changed); `mlcollage build` will re-run it"
-            )
-        else:
-            for claim in p.stored.record.get("claims", []):
-                if not claim.get("holds"):
-                    warnings.append(
-                        f"{p.paper.source}: claim not reproduced (seed {p.seed}): "
-                        f"{claim['statement']}"
-                    )
+    frozen = {slug: o for slug, o in frozen_outcomes(site, store, opts.mode).items()
+              if slug not in stale}
+    sources = {paper.slug: paper.source for paper in site.papers}
+    for problem in strict_problems(frozen):
+        slug, _, rest = problem.partition(": ")
+        warnings.append(f"{sources[slug]}: {rest}")
     return warnings

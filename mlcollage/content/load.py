@@ -20,8 +20,17 @@ from mlcollage.content.schema import (
     Collector,
     show,
 )
-from mlcollage.content.source import config_fields, same_kind
-from mlcollage.model import Digest, ExperimentSpec, InputError, Paper, Problem, Site, SiteConfig
+from mlcollage.content.source import Declared, config_fields, declared, same_kind
+from mlcollage.model import (
+    DEFAULT_SEEDS,
+    Digest,
+    ExperimentSpec,
+    InputError,
+    Paper,
+    Problem,
+    Site,
+    SiteConfig,
+)
 from mlcollage.options import Options
 from mlcollage.state.memo import Memo, stat_key
 
@@ -307,15 +316,57 @@ def _experiment(folder: Path, doc: Document, col: Collector) -> ExperimentSpec |
     lines = {str(k): doc.line("experiment", "config", str(k)) for k in section.get("config") or {}}
     if not _check_overrides(script, section.get("config") or {}, lines, doc, col):
         return False
+    decl = declared(script)
+    if not _check_controls(script, decl, col):
+        return False
     return ExperimentSpec(
         path=script,
         config=dict(section.get("config") or {}),
-        seeds=tuple(section.get("seeds") or (0,)),
+        seeds=tuple(section.get("seeds") or DEFAULT_SEEDS),
         timeout=section.get("timeout"),
         gpu=bool(section.get("gpu", False)),
         resources=to_resources(section.get("resources")),
         config_lines=lines,
+        controls=decl.controls,
+        deviations=decl.deviations,
+        claim_ids=decl.claim_ids,
     )
+
+
+def _check_controls(script: Path, decl: Declared, col: Collector) -> bool:
+    """Each control: a unique short name, overrides of known Config fields, known claim ids."""
+    before = len(col.problems)
+    for line, message in decl.problems:
+        col.add(script, line, f"CONTROLS/DEVIATIONS: {message}")
+    fields = config_fields(script) or {}
+    seen: set[str] = set()
+    for c in decl.controls:
+        where = f"control '{c.name}'"
+        if not SLUG_RE.match(c.name) or c.name in seen:
+            col.add(script, c.line, f"{where}: the name must be a unique short id; expected "
+                    "lower-case words joined by '-', like 'untrained'")
+        seen.add(c.name)
+        if not c.label:
+            col.add(script, c.line, f"{where} has no label; expected what it does, e.g. "
+                    "'the network is not trained (learning rate 0)'")
+        for key in c.override:
+            if key not in fields:
+                col.add(script, c.line, f"{where} overrides unknown Config field '{key}'; "
+                        f"{did_you_mean(str(key), fields)}")
+            elif not same_kind(fields[key], c.override[key]):
+                col.add(script, c.line, f"{where} sets '{key}' to {show(c.override[key])}; "
+                        f"expected a value like the default {fields[key]!r}")
+        if not c.breaks:
+            col.add(script, c.line, f"{where} breaks no claim; expected the ids of the claims "
+                    "that must fail under it")
+        for claim in c.breaks:
+            if claim not in decl.claim_ids:
+                known = ", ".join(decl.claim_ids) or "none"
+                col.add(script, c.line, f"{where} breaks unknown claim id '{claim}'; expected "
+                        f"one of the file's claim ids: {known}")
+        if c.mode not in ("quick", "full"):
+            col.add(script, c.line, f"{where} has mode {c.mode!r}; expected 'quick' or 'full'")
+    return len(col.problems) == before
 
 
 def _check_overrides(

@@ -40,6 +40,9 @@ class ClaimLine:
     reproduced: bool
     holds_in: int = 1
     n_seeds: int = 1
+    control: str = ""
+    """The compact control line: 'fails when ...', 'STILL HOLDS when ...', or '' (untested)."""
+    control_failed: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class SlideInput:
     summary: str = ""
     script: str = ""
     run_folder: str = ""
+    seed_folders: tuple[str, ...] = ()
+    """Every seed's stored run, first seed first: `panels(result, runs)` draws the spread."""
     status: str = ""
 
 
@@ -316,9 +321,11 @@ def _draw_claims(fig: Any, inp: SlideInput) -> None:
     fig.text(x, 0.44, heading, fontsize=17, fontweight="bold", color=INK, va="top")
     items = [
         (
-            "✓" if c.reproduced else "✗",
-            OK if c.reproduced else NO,
-            c.statement + (f" ({c.holds_in}/{c.n_seeds} seeds)" if c.n_seeds > 1 else ""),
+            "✓" if c.reproduced and not c.control_failed else "✗",
+            OK if c.reproduced and not c.control_failed else NO,
+            c.statement
+            + (f" ({c.holds_in}/{c.n_seeds} seeds)" if c.n_seeds > 1 else "")
+            + (f" — {c.control}" if c.control else " — not tested against a control"),
         )
         for c in inp.claims
     ]

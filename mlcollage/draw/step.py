@@ -24,6 +24,7 @@ from mlcollage.draw.layout import STYLE, ClaimLine, SlideInput
 from mlcollage.files import atomic_write
 from mlcollage.model import (
     BuildFailed,
+    ClaimCheck,
     Digest,
     Outcome,
     Paper,
@@ -66,6 +67,17 @@ def _code_hash() -> str:
     return h.hexdigest()
 
 
+def compact_control(claim: ClaimCheck) -> str:
+    """The slide's short form of a claim's controls ('' when none is declared)."""
+    held = [k for k in claim.controls if k.holds is True]
+    if held:
+        return "STILL HOLDS when " + "; ".join(k.label for k in held)
+    broke = [k for k in claim.controls if k.broke]
+    if broke:
+        return "fails when " + "; ".join(k.label for k in broke)
+    return "control not run" if claim.controls else ""
+
+
 def slide_input(
     paper: Paper,
     outcome: Outcome | None,
@@ -73,9 +85,11 @@ def slide_input(
     series: str,
     run_folder: Path | None,
     summary: str,
+    seed_folders: tuple[Path, ...] = (),
 ) -> SlideInput:
     claims = tuple(
-        ClaimLine(c.statement, c.reproduced, c.holds_in, c.n_seeds)
+        ClaimLine(c.statement, c.reproduced, c.holds_in, c.n_seeds, compact_control(c),
+                  c.control_failed)
         for c in (outcome.claims if outcome else ())
     )
     footer = "mlcollage"
@@ -102,6 +116,7 @@ def slide_input(
         summary=summary if paper.experiment is None else "",
         script=str(paper.experiment.path) if paper.experiment and run_folder else "",
         run_folder=str(run_folder) if run_folder else "",
+        seed_folders=tuple(str(f) for f in seed_folders),
         status=outcome.status if outcome and (outcome.status == "failed" or outcome.stale) else "",
     )
 
@@ -110,7 +125,7 @@ def slide_key(inp: SlideInput, result_key: str, code: str) -> str:
     h = hashlib.sha256(code.encode())
     fields = {f.name: getattr(inp, f.name) for f in dataclasses.fields(inp)}  # asdict, but fast:
     fields |= {"claims": [dataclasses.asdict(c) for c in inp.claims]}  # the one nested dataclass
-    fields |= {"run_folder": "", "script": ""}  # paths don't matter
+    fields |= {"run_folder": "", "script": "", "seed_folders": len(inp.seed_folders)}  # not paths
     h.update(canonical_json(fields).encode())
     h.update(result_key.encode())
     if inp.script:
@@ -127,7 +142,8 @@ def draw_one(job: DrawJob) -> str:
     warning, panels, caveat = "", None, ""
     if job.inp.script and job.inp.run_folder:
         try:
-            panels, caveat = _panels(Path(job.inp.script), Path(job.inp.run_folder))
+            folders = [Path(f) for f in job.inp.seed_folders] or [Path(job.inp.run_folder)]
+            panels, caveat = _panels(Path(job.inp.script), folders)
         except Exception as exc:  # noqa: BLE001 - a text-only slide and a warning instead
             warning = f"{job.inp.script}: panels() failed: {type(exc).__name__}: {exc}"
     fig = draw.draw_slide(job.inp, panels, caveat)
@@ -142,20 +158,27 @@ def draw_one(job: DrawJob) -> str:
     return warning
 
 
-def _panels(script: Path, run_folder: Path) -> tuple[list[Any], str]:
-    from mlcollage.experiment import check_panels, decode_result, load_experiment
+def _panels(script: Path, folders: list[Path]) -> tuple[list[Any], str]:
+    """The experiment's panels of the first seed's result (and every seed's, for spread)."""
+    from mlcollage.experiment import call_panels, check_panels, load_experiment
 
     module = load_experiment(script)
-    record = json.loads((run_folder / "result.json").read_text(encoding="utf-8"))
+    runs = [_stored_result(folder) for folder in folders]
+    panels = check_panels(call_panels(module, runs[0], runs), f"{script}: panels()")
+    return panels, caveat(script)
+
+
+def _stored_result(folder: Path) -> dict[str, Any]:
+    from mlcollage.experiment import decode_result
+
+    record = json.loads((folder / "result.json").read_text(encoding="utf-8"))
     arrays = {}
     if record.get("arrays"):
         import numpy as np
 
-        with np.load(run_folder / record["arrays"], allow_pickle=False) as data:
+        with np.load(folder / record["arrays"], allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
-    result = decode_result(record["result"], arrays)
-    panels = check_panels(module.panels(result), f"{script}: panels()")
-    return panels, caveat(script)
+    return decode_result(record["result"], arrays)
 
 
 @dataclass(frozen=True)
@@ -210,22 +233,26 @@ def draw_stale(
         folder = store.folder(paper, mode)
         folders[paper.slug] = folder
         outcome = outcomes.get(paper.slug)
-        run_folder = None
+        run_folder, seed_folders = None, ()
         if outcome and outcome.claims and paper.experiment:
-            run_folder = store.run_folder(paper, outcome.seeds[0], mode, True)
+            seed_folders = tuple(store.run_folder(paper, s, mode, i == 0)
+                                 for i, s in enumerate(outcome.seeds))
+            run_folder = seed_folders[0]
         number = numbers[paper.slug]
         rkey = outcome.provenance.get("key", "") if outcome else ""
+        # every seed's and control's numbers reach the slide through the claims
+        claims_key = repr_hash(outcome.claims) if outcome else ""
         # with a run, the key also hashes the experiment's sources: always computed
         by_inputs = None if run_folder else repr_hash((paper.digest, outcome, number, series, code))
         key, inp = stored.get(f"inputs:{folder}", by_inputs), None
         if key is None:
-            inp = _input(paper, outcome, number, series, run_folder, md)
-            key = slide_key(inp, rkey, code)
+            inp = _input(paper, outcome, number, series, run_folder, md, seed_folders)
+            key = slide_key(inp, rkey + claims_key, code)
             stored.put(f"inputs:{folder}", by_inputs, key)
         keys[paper.slug] = key
         images[paper.slug] = IMAGES
         if force or _current_key(folder, KEY_FILE, SLIDE_PNG, stored) != key:
-            inp = inp or _input(paper, outcome, number, series, run_folder, md)
+            inp = inp or _input(paper, outcome, number, series, run_folder, md, seed_folders)
             meta = {
                 "mlcollage:key": rkey,
                 "mlcollage:slide-key": key,
@@ -250,11 +277,12 @@ def _input(
     series: str,
     run_folder: Path | None,
     md: Any,
+    seed_folders: tuple[Path, ...] = (),
 ) -> SlideInput:
     from mlcollage.text import plain_text, shorten
 
     summary = shorten(plain_text(md(paper.summary_md)), 700)
-    return slide_input(paper, outcome, number, series, run_folder, summary)
+    return slide_input(paper, outcome, number, series, run_folder, summary, seed_folders)
 
 
 def _stored_key(path: str) -> str:

@@ -139,6 +139,7 @@ class Renderer:
             "series": (k, n),
             "alt": slide_alt(paper, outcome),
             "caveat": self.extra.caveats.get(paper.slug, ""),
+            "deviations": paper.experiment.deviations if paper.experiment else (),
         }
 
     def inputs(self, paper: Paper) -> tuple[Any, ...]:

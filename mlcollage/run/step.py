@@ -24,15 +24,29 @@ def run_step(site: Site, opts: Options, store: Store, defer: bool = False) -> di
     if failures and not opts.keep_going:
         raise BuildFailed(f"{len(failures)} experiment(s) failed: " + "; ".join(failures))
     if opts.strict:
-        weak = [
-            f"{slug}: {c.statement}"
-            for slug, o in outcomes.items()
-            for c in o.claims
-            if not c.reproduced
-        ]
+        weak = strict_problems(outcomes)
         if weak:
-            raise BuildFailed("--strict: claims not reproduced: " + "; ".join(weak))
+            raise BuildFailed("--strict: " + "; ".join(weak))
     return outcomes
+
+
+def strict_problems(outcomes: dict[str, Outcome]) -> list[str]:
+    """What `--strict` refuses: a claim not reproduced on every seed, a claim no control is
+    declared to break, and a control under which a claim it targets still holds."""
+    out = []
+    for slug, o in outcomes.items():
+        for c in o.claims:
+            name = f"{slug}: claim {c.id or c.statement!r}"
+            if not c.reproduced:
+                out.append(f"{name} not reproduced ({c.holds_in}/{c.n_seeds} seeds)")
+            if not c.tested:
+                out.append(f"{name} is not tested against a control")
+            for k in c.controls:
+                if k.holds is True:
+                    out.append(f"{name} still holds under control '{k.name}' ({k.label})")
+                elif k.holds is None:
+                    out.append(f"{name}: control '{k.name}' has no result")
+    return out
 
 
 def run_stale(site: Site, opts: Options, store: Store) -> tuple[dict[str, Outcome], list[str]]:
@@ -50,20 +64,20 @@ def run_stale(site: Site, opts: Options, store: Store) -> tuple[dict[str, Outcom
             f"results are stale or missing for {names} and --no-run forbids "
             "running; run `mlcollage build` locally and commit figures/"
         )
-    results: dict[tuple[str, int], JobResult] = {}
+    results: dict[tuple[str, int, str], JobResult] = {}
     if todo:
         with LiveProgress(len(todo)) as live:
             for r in _run_jobs(site, todo, opts, live):
-                results[(r.job.slug, r.job.seed)] = r
+                results[(r.job.slug, r.job.seed, r.job.control)] = r
     outcomes: dict[str, Outcome] = {}
     failures: list[str] = []
     rows: list[Row] = []
     for paper in site.papers:
         mine = [p for p in planned if p.paper.slug == paper.slug]
         if mine:
-            o, row = paper_outcome(paper, mine, results, store)
+            o, paper_rows = paper_outcome(paper, mine, results, store, opts.mode)
             outcomes[paper.slug] = o
-            rows.append(row)
+            rows += paper_rows
             if o.status == "failed":
                 failures.append(f"{paper.slug}: {o.error}")
     print_table(rows)

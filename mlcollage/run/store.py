@@ -5,6 +5,7 @@ Layout of a paper's folder ``figures/<month>/<slug>/`` (quick results: ``figures
     result.json              the first seed's run: key, config, claims, result tree, provenance
     arrays-<hash>.npz        its arrays, named by content so result.json is the commit point
     seed-<s>/result.json     further seeds, same layout
+    controls/<name>/         each negative control's run (CONTROLS), same layout
     slide.png, card.png ...  drawn from the result (see draw.py)
 """
 
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlcollage.files import atomic_write
-from mlcollage.model import ExperimentSpec, Paper
+from mlcollage.model import ControlSpec, ExperimentSpec, Paper
 from mlcollage.state.keys import versions
 
 if TYPE_CHECKING:
@@ -60,17 +61,24 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def result_key(spec: ExperimentSpec, seed: int, mode: str) -> str:
-    """Hash of the sources, config overrides, seed, mode and versions: what a result depends on."""
+def result_key(
+    spec: ExperimentSpec, seed: int, mode: str, control: ControlSpec | None = None
+) -> str:
+    """Hash of the sources, config overrides, seed, mode and versions: what a result depends on.
+
+    A control's key also hashes its name and override; a quick control ignores the front
+    matter's overrides (it runs the quick config), so only a full one hashes them.
+    """
     h = hashlib.sha256()
     h.update(f"mlcollage-result/{KEY_VERSION}\n".encode())
     for path in local_sources(spec.path):
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    h.update(
-        canonical_json(
-            {"config": spec.config, "seed": seed, "mode": mode, "versions": versions()}
-        ).encode()
-    )
+    what: dict[str, Any] = {"config": spec.config, "seed": seed, "mode": mode,
+                            "versions": versions()}
+    if control is not None:
+        what |= {"control": control.name, "override": control.override,
+                 "config": spec.config if control.mode == "full" else {}}
+    h.update(canonical_json(what).encode())
     return h.hexdigest()
 
 
@@ -116,13 +124,20 @@ class Store:
         base = self.root / ".quick" if mode == "quick" else self.root
         return base.joinpath(paper.month, paper.slug)
 
-    def run_folder(self, paper: Paper, seed: int, mode: str, primary: bool) -> Path:
+    def run_folder(
+        self, paper: Paper, seed: int, mode: str, primary: bool, control: str = ""
+    ) -> Path:
+        """Where one run lives; ``mode`` is the build's (a control's own mode is in its key)."""
         folder = self.folder(paper, mode)
+        if control:
+            return folder / "controls" / control
         return folder if primary else folder / f"seed-{seed}"
 
-    def load(self, paper: Paper, seed: int, mode: str, primary: bool) -> StoredRun | None:
+    def load(
+        self, paper: Paper, seed: int, mode: str, primary: bool, control: str = ""
+    ) -> StoredRun | None:
         """The stored run for this seed, whatever its key (None if absent or unreadable)."""
-        folder = self.run_folder(paper, seed, mode, primary)
+        folder = self.run_folder(paper, seed, mode, primary, control)
         try:
             record = json.loads((folder / "result.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -134,10 +149,21 @@ class Store:
         return StoredRun(folder, record)
 
     def save(
-        self, paper: Paper, primary: bool, record: dict[str, Any], arrays: dict[str, np.ndarray]
+        self,
+        paper: Paper,
+        primary: bool,
+        record: dict[str, Any],
+        arrays: dict[str, np.ndarray],
+        mode: str | None = None,
     ) -> StoredRun:
-        """Write arrays then result.json (the commit point), each atomically; drop old arrays."""
-        folder = self.run_folder(paper, int(record["seed"]), record["mode"], primary)
+        """Write arrays then result.json (the commit point), each atomically; drop old arrays.
+
+        ``mode``: the build's mode, where the record's differs (a quick control of a full build).
+        """
+        control = record.get("control", "")
+        folder = self.run_folder(
+            paper, int(record["seed"]), mode or record["mode"], primary, control
+        )
         record = dict(record)
         record["arrays"] = ""
         if arrays:

@@ -33,9 +33,13 @@ class Job:
     timeout: float
     device: str | None = None
     override_lines: dict[str, int] = field(default_factory=dict)
+    control: str = ""
+    """The negative control this job runs ('' for the paper's own runs)."""
 
     @property
     def label(self) -> str:
+        if self.control:
+            return f"{self.slug} (control {self.control})"
         return self.slug if self.seed == 0 else f"{self.slug} (seed {self.seed})"
 
 
@@ -124,6 +128,7 @@ def execute(job: Job, on_progress: Callable[[int, int], None] | None = None) -> 
             "slug": job.slug,
             "seed": job.seed,
             "mode": job.mode,
+            **({"control": job.control} if job.control else {}),
             "config": _plain(dataclasses.asdict(config)),
             "claims": [c.to_dict() for c in claims],
             "result": tree,

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlcollage.experiment import PALETTE, Claim, Panel
+from mlcollage.experiment import PALETTE, Claim, Control, Panel
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,13 @@ class Config:
     @classmethod
     def quick(cls) -> "Config":
         return cls(n=5000)
+
+
+CONTROLS = [
+    # a control that removes nothing: the fixture for a control under which the claim still holds
+    Control(name="more-points", label="twice the points", override={"n": 10000},
+            breaks=("near-pi",)),
+]
 
 
 def run(config: Config, ctx) -> dict:
@@ -38,5 +45,6 @@ def panels(result: dict) -> list[Panel]:
 def claims(result: dict) -> list[Claim]:
     err = abs(result["estimate"] - np.pi)
     return [
-        Claim(f"the estimate is within 0.05 of pi: error {err:.4f}", err <= 0.05, {"error": err})
+        Claim("near-pi", f"the estimate is within 0.05 of pi: error {err:.4f}", err <= 0.05,
+              {"error": err})
     ]
