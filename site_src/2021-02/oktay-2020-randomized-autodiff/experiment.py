@@ -36,6 +36,7 @@ converges faster anyway, because its noise is confined to the weight gradients.
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import torch
@@ -840,8 +841,6 @@ def draw_sgd(ax, result, runs) -> None:
 
 
 def panels(result, runs) -> list[Panel]:
-    from functools import partial
-
     one, fp = result["memory"]["relu1"], result["memory"]["relu32"]
     return [
         Panel(
@@ -885,7 +884,7 @@ class Thresholds:
     max_mem_dev: float = 0.10
     """Largest relative deviation of act_bytes(p)/act_bytes(1) from p."""
     max_mem_ratio: float = 0.15
-    """Memory of RAD at p (both accountings' ReLU storage included) / exact, 1-bit accounting."""
+    """RAD's saved bytes at p / exact backprop's, under the headline's ReLU accounting."""
     t_range: tuple[float, float] = (0.5, 2.0)
     """Band for T of an unbiased estimator (T ~ 1)."""
     max_frac_z3: float = 0.02
