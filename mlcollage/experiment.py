@@ -86,6 +86,9 @@ CLAIM_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 """A claim's or a control's id: short, lower-case, hyphenated (`low-first`, `untrained`)."""
 
 
+CLAIM_KINDS = ("finding", "baseline", "expected")
+
+
 @dataclass(frozen=True)
 class Claim:
     """One machine-checked statement of the paper, decided by the numbers in ``evidence``.
@@ -93,7 +96,9 @@ class Claim:
     ``id`` is short and stable (controls, page anchors and result.json refer to it); write it as
     a string literal so that `mlcollage check` can read it without running the experiment.
     ``baseline`` names the :meth:`baseline_learned` claim of the baseline this claim compares
-    against; ``kind`` is ``"finding"`` or ``"baseline"``.
+    against; ``kind`` is ``"finding"``, ``"baseline"``, or ``"expected"``: a known cost of the
+    method shown beside the findings, labelled as such, which needs no control because it is
+    not evidence for the paper.
     """
 
     id: str
@@ -445,6 +450,11 @@ def check_claims(claims: Any, where: str) -> list[Claim]:
         raise ContractError(f"{where}: claims() returned no claim; expected at least one")
     seen: set[str] = set()
     for c in claims:
+        if c.kind not in CLAIM_KINDS:
+            raise ContractError(
+                f"{where}: claim {c.id!r} has kind {c.kind!r}; expected one of "
+                + ", ".join(CLAIM_KINDS)
+            )
         if not CLAIM_ID_RE.match(c.id):
             raise ContractError(
                 f"{where}: claim id {c.id!r} is not valid; expected a short lower-case id "

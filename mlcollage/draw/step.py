@@ -75,6 +75,8 @@ def compact_control(claim: ClaimCheck) -> str:
     broke = [k for k in claim.controls if k.broke]
     if broke:
         return "fails when " + "; ".join(k.label for k in broke)
+    if claim.kind == "expected":
+        return "expected cost, not evidence"
     return "control not run" if claim.controls else ""
 
 

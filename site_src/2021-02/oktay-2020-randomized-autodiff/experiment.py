@@ -985,6 +985,7 @@ def claims(result) -> list[Claim]:
             + f" ≥ {th.min_var_ratio:g} (sampling with replacement predicts ≈5)",
             holds=mono and min(ratios.values()) >= th.min_var_ratio,
             evidence={**{f"ratio_{k}": r for k, r in ratios.items()}, "monotone": mono},
+            kind="expected",
         )
     )
 
