@@ -193,7 +193,7 @@ def test_serve_survives_a_broken_edit(server) -> None:
     assert "index.md:2: invalid YAML" in status["error"]
     assert "A Toy Paper about Linear Regression" in get(url + "index.html")  # last good site still served
     index.write_text(good.replace("A Toy Paper about", "A Fixed Toy Paper about"))
-    wait_for(lambda: "A Fixed Toy Paper" in get(url + "index.html"), 3.0)
+    wait_for(lambda: "A Fixed Toy Paper" in get(url + "index.html"), 10.0)  # correctness, not speed
     wait_for(lambda: json.loads(get(url + "__mlcollage/status"))["error"] == "", 2.0)
 
 

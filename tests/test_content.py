@@ -206,7 +206,7 @@ def test_model_of_fixture(project: Path) -> None:
     assert [p.slug for p in jan.papers] == ["beta-2018-second", "alpha-2019-toy"]
     alpha = jan.papers[1]
     assert alpha.authors[0] == "Ada Alpha" and alpha.year == 2019
-    assert alpha.experiment is not None and alpha.experiment.seeds == (0,)
+    assert alpha.experiment is not None and alpha.experiment.seeds == (0, 1, 2)
     assert jan.intro_md.startswith("The *intro*") and jan.outro_md == "The outro."
 
 

@@ -151,4 +151,4 @@ def test_claim_ids_are_checked_and_baselines_must_be_baseline_claims() -> None:
         check_claims([Claim("Low First", "x", True)], "w")
     with pytest.raises(ContractError, match="names baseline 'ctx-fit', which is not a "
                                             "Claim.baseline_learned claim"):
-        check_claims([uses, Claim("x", "y", True, baseline="ctx-fit")], "w")
+        check_claims([good, uses, Claim("x", "y", True, baseline="ctx-fit")], "w")

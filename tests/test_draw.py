@@ -113,7 +113,7 @@ def test_build_writes_slides_cards_thumbs_pdf(project: Path) -> None:
     build(project)
     fig = project / "figures/2020-01/alpha-2019-toy"
     meta = images.png_text((fig / "slide.png").read_bytes())
-    assert len(meta["mlcollage:key"]) == 64 and meta["mlcollage:seed"] == "0"
+    assert len(meta["mlcollage:key"]) == 64 and meta["mlcollage:seed"] == "0,1,2"
     assert "torch" in meta["mlcollage:versions"]
     site = project / "_site/2020-01"
     for name in ("slide.png", "slide.pdf", "card.png", "thumb-480.webp", "thumb-960.webp"):

@@ -56,7 +56,10 @@ def test_a_toy_engine_through_the_registry_alone(project: Path, toy) -> None:
     assert "toy (runs jobs in this process)" in " ".join(run_cli("build", "--help").out.split())
     result = build(project, "--executor", "toy")
     assert ran(result) == {"alpha-2019-toy", "gamma-2019-old"}
-    assert sorted(sys.modules["toy_engine"].SUBMITTED) == ["alpha-2019-toy", "gamma-2019-old"]
+    assert sorted(sys.modules["toy_engine"].SUBMITTED) == [
+        "alpha-2019-toy", "alpha-2019-toy (control untrained)", "alpha-2019-toy (seed 1)",
+        "alpha-2019-toy (seed 2)", "gamma-2019-old", "gamma-2019-old (control more-points)",
+        "gamma-2019-old (seed 1)", "gamma-2019-old (seed 2)"]
     assert (project / "figures/2020-01/alpha-2019-toy/result.json").is_file()
     assert ran(build(project, "--executor", "toy")) == set()  # stored as by any engine
 

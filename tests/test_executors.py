@@ -89,7 +89,7 @@ def test_dask_cluster_same_results_then_cache(project: Path, cluster: str, local
 
 
 def test_dask_hung_experiment_times_out(project: Path, cluster: str) -> None:
-    replace_run(project, HANG, front="experiment: {timeout: 3}\n")
+    replace_run(project, HANG, front="experiment: {timeout: 3, seeds: [0]}\n")
     start = time.monotonic()
     result = build(project, "--executor", cluster, code=1)
     assert time.monotonic() - start < 40
@@ -100,11 +100,11 @@ def test_dask_hung_experiment_times_out(project: Path, cluster: str) -> None:
 
 def test_dask_killed_worker_fails_that_paper(project: Path) -> None:
     # `--executor dask`: mlcollage's own LocalCluster, where a lost worker fails its task at once
-    replace_run(project, SELF_KILL)
+    replace_run(project, SELF_KILL, front="experiment: {seeds: [0]}\n")
     start = time.monotonic()
     result = build(project, "--executor", "dask", "-j", "2", code=1)
     assert time.monotonic() - start < 40
-    assert "alpha-2019-toy: worker process died" in result.err
+    assert "alpha-2019-toy: seed 0: worker process died" in result.err
     assert (project / "figures/2019-12/gamma-2019-old/result.json").is_file()
 
 
@@ -116,8 +116,9 @@ def test_submitit_local_same_results_and_failures(project: Path, local_run) -> N
     good = frozen(project)
     replace_run(project, SELF_KILL)
     result = build(project, "--executor", "submitit-local", code=1)
-    assert "alpha-2019-toy: worker process died" in result.err
-    replace_run(project, HANG, front="experiment: {timeout: 2}\n")
+    assert "alpha-2019-toy: seed 0: worker process died" in result.err
+    assert "alpha-2019-toy: control untrained: worker process died" in result.err
+    replace_run(project, HANG, front="experiment: {timeout: 2, seeds: [0]}\n")
     start = time.monotonic()
     result = build(project, "--executor", "submitit-local", code=1)
     assert time.monotonic() - start < 30 and "timed out after 2 s" in result.err
