@@ -17,16 +17,19 @@ at any k, so every claim fails under that control.
 
 Deviations from the paper (and the official notebooks), listed as data in `DEVIATIONS`:
 - the time scale is compressed: width 128 instead of 256, Adam lr 2e-3 instead of 3e-4, 15,000
-  iterations instead of 60,000, and 3 runs per case instead of 20. Every frequency still reaches
-  0.5 in both cases, in the paper's order; the absolute iterations are ~2-5× smaller.
+  iterations instead of 60,000, and 3 runs per case instead of 20. With equal amplitudes every
+  frequency reaches 0.5, in the paper's order, 2-3× sooner than in the notebook; with amplitudes
+  rising with k only the lower half does within 15,000 iterations (the notebook's 20-run mean gets
+  all ten there by ~25k), so the louder-high-k claims are judged on the k that are reached.
 - the R runs of a case are trained together as one batched network (independent weights, summed
   per-run losses, so gradients and Adam states stay independent); weights are drawn from the
   PyTorch default distribution U(±1/√fan_in) with our own seeded generator.
 - Sec. 4 robustness uses the ICML_Robustness notebook's metric (mean over random directions of
   |f̃_{θ+δu}(k)| / |f̃_θ(k)|) on the equal-amplitude nets of Fig. 1a, with fewer nets (3, not 5),
   a coarser δ grid (11 values in [0, 5], not 100) and fewer directions (24, not 100).
-- quick mode (the tests and the negative controls): 2 runs per case and fewer iterations, so only
-  the lower frequencies reach 0.5; "not reached" counts as later than any reached iteration.
+- quick mode (the tests and the negative controls): 2 runs per case and 1,200 iterations, so only
+  k = 5-15 reach 0.5; "not reached" counts as later than any reached iteration, and the Sec. 4
+  claim compares k = 5 with k = 40-50 instead of ranking the (2-3) learned k.
 - the per-layer spectral norms of Fig. 1 (right) are not drawn.
 """
 
@@ -41,8 +44,8 @@ from mlcollage.experiment import CMAP, PALETTE, Claim, Control, Deviation, Panel
 #: One or two sentences for the page and slide.
 CAVEAT = (
     "Time scale compressed: 15,000 Adam steps at lr 2e-3 (width 128, 3 runs) instead of the "
-    "paper's 60,000 at lr 3e-4 (width 256, 20 runs); every frequency is still learned, in the "
-    "paper's order, 2-5× sooner."
+    "paper's 60,000 at lr 3e-4 (width 256, 20 runs); with equal amplitudes every frequency is "
+    "learned in the paper's order, with rising amplitudes only the lower half within the budget."
 )
 
 DEVIATIONS = [
@@ -51,8 +54,14 @@ DEVIATIONS = [
     Deviation(
         "training iterations",
         "60,000",
-        "15,000 (quick: 2,000)",
-        "every k crosses 0.5 within 13k at lr 2e-3; fits the 240 s CPU budget",
+        "15,000 (quick: 1,200)",
+        "the 240 s CPU budget per seed (quick: 15 s)",
+    ),
+    Deviation(
+        "rising-amplitude case (Fig. 1b) learned",
+        "all 10 k reach Ā ≥ 0.5 by ~25k iterations",
+        "about the lower 5 within 15,000 (seed 0: k = 5-25)",
+        "the budget; its claims count 'not reached' as later than any reached k",
     ),
     Deviation("runs per case", "20", "3 (quick: 2)", "CPU budget; spectra averaged over runs"),
     Deviation("recording interval", "100 iterations", "50 (quick: 25)", "finer crossing times"),
@@ -538,8 +547,8 @@ def claims(result: dict) -> list:
     s, th = summary(result), THRESHOLDS[result["mode"]]
     eq, inc, n = s["equal"], s["increasing"], int(result["n_iters"])
     return [
-        claim_low_first(eq, th, 0, "low-first", "equal amplitudes"),
-        claim_low_first(inc, th, 1, "low-first-louder", "amplitudes rising 10× with k"),
+        Claim(id="low-first", **low_first(eq, th, 0, "equal amplitudes")),
+        Claim(id="low-first-louder", **low_first(inc, th, 1, "amplitudes rising 10× with k")),
         claim_ordered(eq, inc, th),
         claim_louder_later(inc, th, n),
         claim_official(eq, inc, th),
@@ -548,10 +557,10 @@ def claims(result: dict) -> list:
     ]
 
 
-def claim_low_first(c: dict, th: Thresholds, i: int, id_: str, what: str) -> Claim:
+def low_first(c: dict, th: Thresholds, i: int, what: str) -> dict:
+    """Statement, verdict and evidence of the two order claims (case i: 0 equal, 1 rising)."""
     holds = c["rho"] >= th.rho_min and c["n_crossed"] >= th.min_crossed[i]
-    return Claim(
-        id=id_,
+    return dict(
         statement=f"With {what}, lower frequencies are learned first: Spearman ρ between k and "
         f"−(gain of Ā_k over its value at initialisation, averaged over training) = "
         f"{c['rho']:.2f} (≥ {th.rho_min}); {c['n_crossed']} of 10 k reach Ā ≥ 0.5 "
