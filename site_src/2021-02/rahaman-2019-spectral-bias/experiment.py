@@ -353,7 +353,7 @@ def draw_heatmap(ax, result: dict, case: str, colorbar: bool = True) -> None:
     ax.set_xticks(K)
     ax.set_xlabel("frequency k [Hz]")
     ax.set_ylabel("training iteration")
-    ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
     if colorbar:
         ax.figure.colorbar(im, ax=ax, label="Ā_k (both heatmaps)")
 
