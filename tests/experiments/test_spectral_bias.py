@@ -122,6 +122,7 @@ def test_staircase_scores_every_claim(sb):
         "K": K,
         "n_iters": 30000,
         "trivial_mse": 5.0,
+        "level": 0.5,
         "robust": np.tile(np.linspace(1.0, 0.4, 10), (11, 1)),
     }
     for case in sb.CASES:
