@@ -577,8 +577,9 @@ def claim_ordered(eq: dict, inc: dict, th: Thresholds) -> Claim:
     return Claim(
         id="crossings-ordered",
         statement=f"Frequency k reaches Ā ≥ {eq['level']:g} before k + 5 in {eq['ordered']} of 9 "
-        f"adjacent pairs with equal A (≥ {th.min_ordered[0]}) and {inc['ordered']} of 9 with A rising "
-        f"(≥ {th.min_ordered[1]}); crossings {', '.join(_show(c) for c in eq['cross'])} (equal)",
+        f"adjacent pairs with equal A (≥ {th.min_ordered[0]}) and {inc['ordered']} of 9 with A "
+        f"rising (≥ {th.min_ordered[1]}); equal-A crossings "
+        f"{', '.join(_show(c) for c in eq['cross'])}",
         holds=holds,
         evidence={"ordered_equal": eq["ordered"], "ordered_increasing": inc["ordered"]},
     )
