@@ -95,6 +95,35 @@ def test_n_ordered_counts_adjacent_pairs(sb):
     assert sb.n_ordered([None, None, None]) == 0  # never before never is not an order
 
 
+def test_n_ordered_tie_tolerance(sb):
+    """With tie = 0.1, k + 5 up to 10 % sooner than k is a tie; more sooner is a reversal."""
+    assert sb.n_ordered([1000, 950]) == 0  # strictly: out of order
+    assert sb.n_ordered([1000, 950], tie=0.1) == 1  # 5 % sooner: a tie
+    assert sb.n_ordered([1000, 900], tie=0.1) == 1  # exactly 10 %: still a tie
+    assert sb.n_ordered([1000, 850], tie=0.1) == 0  # 15 % sooner: a reversal
+    assert sb.n_ordered([None, 5, None], tie=0.1) == 1  # never is not before anything
+    # full seed 2's equal-A crossings (k = 30/35 and 45/50 within 2 % and 6 %)
+    seed2 = [350, 850, 1850, 3450, 3900, 6900, 6750, 9650, 11200, 10500]
+    assert (sb.n_ordered(seed2), sb.n_ordered(seed2, tie=0.1)) == (7, 9)
+    assert sb.THRESHOLDS["full"].tie == sb.THRESHOLDS["quick"].tie == 0.1
+
+
+def test_robust_claim_compares_k5_with_the_other_learned_k(sb):
+    """Unlearned k do not enter the Sec. 4 contrast, however large their (ill-conditioned)
+    ratio; fewer learned k than the floor, or k = 5 not learned, fail the claim."""
+    th = sb.THRESHOLDS["quick"]
+    K = np.arange(5, 55, 5)
+    ret = np.array([0.9, 0.8, 0.7, 0.3, 0.3, 0.3, 0.3, 0.3, 2.0, 3.0])  # k = 45, 50: not learned
+    learned = np.array([1, 1, 1, 0, 0, 0, 0, 0, 0, 0], bool)
+    s = {"K": K, "retention": ret, "learned": learned, "robust_rho": 0.0}
+    c = sb.claim_robust(s, th, 0.35)
+    assert c.holds and c.evidence["contrast"] == pytest.approx(0.9 / 0.75)
+    flat = dict(s, retention=np.full(10, 0.8))
+    assert not sb.claim_robust(flat, th, 0.35).holds  # equal retention: not more robust
+    assert not sb.claim_robust(dict(s, learned=learned & (K == 5)), th, 0.35).holds
+    assert not sb.claim_robust(dict(s, learned=learned & (K > 5)), th, 0.35).holds
+
+
 def test_gain_removes_the_initial_spectrum(sb):
     """A spectrum that never changes gains nothing, however it decays with k (the lr = 0 trap)."""
     frozen = np.tile(np.linspace(0.9, 0.1, 10), (50, 1))  # [T, n_k], decaying but constant
@@ -123,7 +152,7 @@ def test_staircase_scores_every_claim(sb):
         "n_iters": 30000,
         "trivial_mse": 5.0,
         "level": 0.5,
-        "robust": np.tile(np.linspace(1.0, 0.4, 10), (11, 1)),
+        "robust": np.tile(np.linspace(1.2, 0.4, 10), (11, 1)),
     }
     for case in sb.CASES:
         good[f"amp_{case}"] = stair(sb.OFFICIAL_CROSS[case])

