@@ -30,6 +30,9 @@ Deviations from the paper (and the official notebooks), listed as data in `DEVIA
 - quick mode (the tests and the negative controls): 2 runs per case and 1,200 iterations, so only
   k = 5-15 reach 0.35; "not reached" counts as later than any reached iteration, and the Sec. 4
   claim compares k = 5 with the other (1-3) learned k instead of ranking the learned k.
+- "k is learned before k + 5" allows a tie: k + 5 crossing up to 10 % sooner than k still counts
+  as in order, because 3 runs do not resolve finer (see `Thresholds.tie`); the Sec. 4 contrast
+  compares k = 5 with the other *learned* k (final Ā ≥ the level), where the ratio is defined.
 - the per-layer spectral norms of Fig. 1 (right) are not drawn.
 """
 
@@ -76,6 +79,18 @@ DEVIATIONS = [
         "one nn.Sequential per run",
         "the runs of a case as one batched MLP (baddbmm)",
         "speed; gradients and Adam states stay independent",
+    ),
+    Deviation(
+        "order of crossings",
+        "read off 20-run heatmaps",
+        "k + 5 up to 10 % sooner than k counts as a tie, not a reversal",
+        "3-run crossings at k ≥ 30 vary 23 % between seeds; official gaps there are 5-40 %",
+    ),
+    Deviation(
+        "robustness (Sec. 4) comparison",
+        "ratio curves of nets that learned every k",
+        "k = 5 against the mean of the other learned k (quick: 1-3 of them)",
+        "at unlearned k the ratio divides by a residual near 0",
     ),
     Deviation("spectral norms (Fig. 1 right)", "drawn", "not computed", "four panels only"),
 ]
