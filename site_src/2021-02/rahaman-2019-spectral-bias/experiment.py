@@ -10,44 +10,90 @@ Reproduces Fig. 1 (left; a: equal amplitudes, b: amplitudes rising with frequenc
     λ(t) = Σ_i A_i sin(2π k_i t + 2π φ_i),   k = 5, 10, …, 50,   t_j = j/200 (j < 200),
 
 with fresh phases φ_i ~ U[0, 1) per run. Every `record_every` iterations the network's output f on
-the 200 inputs is Fourier transformed; the normalized amplitude |f̃(k_i)|/A_i is the colour of the
-paper's heatmap. Lower frequencies reach it first, even when the higher ones are 10× louder.
+the 200 inputs is Fourier transformed; the normalized amplitude Ā_k = |f̃(k)|/A_k (mean over runs)
+is the colour of the paper's heatmap. The claims are about *when* each frequency is learned: the
+iteration at which Ā_k first reaches 0.5. An untrained network (learning rate 0) never reaches it
+at any k, so every claim fails under that control.
 
-Deviations from the paper (and the official notebook ICML_SpectralBias.ipynb):
-- the time scale is compressed: width 128 instead of 256, Adam lr 2e-3 instead of 3e-4, 4,000
-  iterations instead of 60,000, and 3 runs per case instead of 20. The *order* in which
-  frequencies are learned is reproduced; the absolute iteration numbers are not.
-- within this budget the highest frequencies (k ≥ 35) never reach 0.5, whereas in the paper every
-  frequency reaches ≈ 0.9 by 60k iterations. Adam at lr 2e-3 has occasional loss spikes, visible as
-  faint horizontal streaks in the heatmaps.
+Deviations from the paper (and the official notebooks), listed as data in `DEVIATIONS`:
+- the time scale is compressed: width 128 instead of 256, Adam lr 2e-3 instead of 3e-4, 15,000
+  iterations instead of 60,000, and 3 runs per case instead of 20. With equal amplitudes every
+  frequency reaches 0.5, in the paper's order, 2-3× sooner than in the notebook; with amplitudes
+  rising with k only the lower half does within 15,000 iterations (the notebook's 20-run mean gets
+  all ten there by ~25k), so the louder-high-k claims are judged on the k that are reached.
 - the R runs of a case are trained together as one batched network (independent weights, summed
   per-run losses, so gradients and Adam states stay independent); weights are drawn from the
   PyTorch default distribution U(±1/√fan_in) with our own seeded generator.
-- Sec. 4 robustness: the official ICML_Robustness notebook perturbs trained nets along random
-  directions of norm δ ∈ [0, 5] (100 samples) and reports the mean |f̃_δ(k)| relative to the
-  unperturbed |f̃_0(k)|. We use fewer samples (24) and a coarser δ grid, perturb the equal-amplitude
-  nets of Fig. 1a, and measure the *coherent* part Re(f̃_δ(k) conj f̃_0(k))/|f̃_0(k)|², i.e. how
-  much of the learned component survives; the notebook's mean magnitude also counts the random
-  power the perturbation itself adds, which swamps the weak high-k components of our short runs.
-  The paper's nets had learned every frequency; ours have not, so the robustness claim is judged
-  only on the frequencies the nets did learn (Ā_k ≥ 0.15 at the end), at least 5 of them.
-- quick mode: 2 runs per case and 1,000 iterations, so only the lowest 2–5 frequencies cross 0.5
-  (k = 15 may not yet; the order claim then counts "not reached" as later).
-- the per-layer spectral norms of Fig. 1 (right) are not drawn (4 panels only).
+- Sec. 4 robustness uses the ICML_Robustness notebook's metric (mean over random directions of
+  |f̃_{θ+δu}(k)| / |f̃_θ(k)|) on the equal-amplitude nets of Fig. 1a, with fewer nets (3, not 5),
+  a coarser δ grid (11 values in [0, 5], not 100) and fewer directions (24, not 100).
+- quick mode (the tests and the negative controls): 2 runs per case and 1,200 iterations, so only
+  k = 5-15 reach 0.35; "not reached" counts as later than any reached iteration, and the Sec. 4
+  claim compares k = 5 with the other (1-3) learned k instead of ranking the learned k.
+- "k is learned before k + 5" allows a tie: k + 5 crossing up to 10 % sooner than k still counts
+  as in order, because 3 runs do not resolve finer (see `Thresholds.tie`); the Sec. 4 contrast
+  compares k = 5 with the other *learned* k (final Ā ≥ the level), where the ratio is defined.
+- the per-layer spectral norms of Fig. 1 (right) are not drawn.
 """
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
+import torch
 
-from mlcollage.experiment import CMAP, PALETTE, Claim, Panel
+from mlcollage.experiment import CMAP, PALETTE, Claim, Control, Deviation, Panel
 
 #: One or two sentences for the page and slide.
 CAVEAT = (
-    "Time scale compressed: 4,000 Adam steps at lr 2e-3 (width 128, 3 runs) instead of the "
-    "paper's 60,000 at lr 3e-4 (width 256, 20 runs), so only the order of learning is "
-    "reproduced; the highest frequencies (k ≥ 35) never converge within this budget."
+    "Time scale compressed: 15,000 Adam steps at lr 2e-3 (width 128, 3 runs) instead of the "
+    "paper's 60,000 at lr 3e-4 (width 256, 20 runs); with equal amplitudes every frequency is "
+    "learned in the paper's order, with rising amplitudes only the lower half within the budget."
 )
+
+DEVIATIONS = [
+    Deviation("hidden width", "256", "128", "4× cheaper per step on one CPU thread"),
+    Deviation("Adam learning rate", "3e-4", "2e-3", "compresses the time scale ~3×"),
+    Deviation(
+        "training iterations",
+        "60,000",
+        "15,000 (quick: 1,200)",
+        "the 240 s CPU budget per seed (quick: 15 s)",
+    ),
+    Deviation(
+        "rising-amplitude case (Fig. 1b) learned",
+        "all 10 k reach Ā ≥ 0.5 by ~25k iterations",
+        "about the lower 5 within 15,000 (seed 0: k = 5-25)",
+        "the budget; its claims count 'not reached' as later than any reached k",
+    ),
+    Deviation("runs per case", "20", "3 (quick: 2)", "CPU budget; spectra averaged over runs"),
+    Deviation("recording interval", "100 iterations", "50 (quick: 25)", "finer crossing times"),
+    Deviation(
+        "robustness (Sec. 4) sample",
+        "5 nets, 100 δ in [0, 5], 100 directions",
+        "3 nets, 11 δ in [0, 5], 24 directions (quick: 2 nets, 12)",
+        "CPU budget; same metric, mean |f̃_δ(k)|/|f̃_0(k)|",
+    ),
+    Deviation(
+        "batched training",
+        "one nn.Sequential per run",
+        "the runs of a case as one batched MLP (baddbmm)",
+        "speed; gradients and Adam states stay independent",
+    ),
+    Deviation(
+        "order of crossings",
+        "read off 20-run heatmaps",
+        "k + 5 up to 10 % sooner than k counts as a tie, not a reversal",
+        "3-run crossings at k ≥ 30 vary 23 % between seeds; official gaps there are 5-40 %",
+    ),
+    Deviation(
+        "robustness (Sec. 4) comparison",
+        "ratio curves of nets that learned every k",
+        "k = 5 against the mean of the other learned k (quick: 1-3 of them)",
+        "at unlearned k the ratio divides by a residual near 0",
+    ),
+    Deviation("spectral norms (Fig. 1 right)", "drawn", "not computed", "four panels only"),
+]
 
 # ---------------------------------------------------------------------------------------------
 # config
@@ -55,23 +101,38 @@ CAVEAT = (
 
 @dataclass(frozen=True)
 class Config:
-    """The official notebook's setup, with the time scale compressed (see module docstring)."""
+    """The official notebook's setup, with the time scale compressed (see `DEVIATIONS`)."""
 
-    n_points: int = 200  # N equispaced inputs t_j = j/N on [0, 1); FFT bin index = frequency in Hz
-    freqs: tuple[int, ...] = (5, 10, 15, 20, 25, 30, 35, 40, 45, 50)  # k_i
-    width: int = 128  # hidden width (paper: 256)
-    depth: int = 6  # number of Linear layers, as in the notebook's DEPTH
-    lr: float = 2e-3  # Adam learning rate (paper: 3e-4)
-    n_iters: int = 4000  # full-batch training iterations (paper: 60,000)
-    record_every: int = 25  # record f(t) every this many iterations (paper: 100)
-    n_runs: int = 3  # independent runs (phases + init) per amplitude case (paper: 20)
-    perturb_max: float = 5.0  # largest perturbation norm δ of Sec. 4 (notebook: 5)
-    n_perturb: int = 11  # δ grid: linspace(0, perturb_max, n_perturb)
-    n_perturb_samples: int = 24  # random directions per δ and run (notebook: 100)
+    n_points: int = 200
+    """N equispaced inputs t_j = j/N on [0, 1); FFT bin index = frequency in Hz."""
+    freqs: tuple[int, ...] = (5, 10, 15, 20, 25, 30, 35, 40, 45, 50)
+    """The target's frequencies k_i in Hz."""
+    width: int = 128
+    """Hidden width of the MLP (paper: 256)."""
+    depth: int = 6
+    """Number of Linear layers, as the notebook's DEPTH."""
+    lr: float = 2e-3
+    """Adam learning rate (paper: 3e-4); 0 is the untrained control."""
+    n_iters: int = 15000
+    """Full-batch training iterations (paper: 60,000)."""
+    record_every: int = 50
+    """Record f(t) on the 200 inputs every this many iterations (paper: 100)."""
+    n_runs: int = 3
+    """Independent runs (phases + init) per amplitude case (paper: 20)."""
+    level: float = 0.5
+    """Ā_k counts as learned from the first recorded iteration with Ā_k ≥ this (the paper's
+    heatmaps: 0.5; quick mode 0.35, because in 1,200 iterations k = 5 of the rising case does not
+    always reach 0.5)."""
+    perturb_max: float = 5.0
+    """Largest perturbation norm δ of Sec. 4 (notebook: 5)."""
+    n_perturb: int = 11
+    """Size of the δ grid linspace(0, perturb_max, n_perturb) (notebook: 100)."""
+    n_perturb_samples: int = 24
+    """Random unit directions per δ and net (notebook: 100)."""
 
     @classmethod
     def quick(cls) -> "Config":
-        return cls(n_iters=1000, n_runs=2)
+        return cls(n_iters=1200, n_runs=2, record_every=25, level=0.35, n_perturb_samples=12)
 
     def amplitudes(self, case: str) -> np.ndarray:
         """A_i: all 1 ("equal", Fig. 1a) or 0.1, 0.2, …, 1.0 ("increasing", Fig. 1b)."""
@@ -80,6 +141,13 @@ class Config:
 
 
 CASES = ("equal", "increasing")
+
+#: First iteration with Ā_k ≥ 0.5 in the official notebook (20 runs, width 256, lr 3e-4),
+#: digitized from its stored Fig. 1 heatmaps (±200 iterations; research note, Sec. 1.3).
+OFFICIAL_CROSS = {
+    "equal": (400, 1300, 3300, 5500, 6800, 9800, 13700, 14400, 18800, 22200),
+    "increasing": (600, 1700, 3100, 5000, 8900, 12600, 16600, 20100, 23100, 24900),
+}
 
 # ---------------------------------------------------------------------------------------------
 # data and the spectral measure
@@ -116,10 +184,43 @@ def first_crossing(amp: np.ndarray, its: np.ndarray, level: float = 0.5) -> list
 
 
 def spearman(x, y) -> float:
+    """Spearman's ρ; None in x or y is +∞ (ties at the top); 0 when either side is constant."""
     from scipy.stats import rankdata
 
-    rx, ry = rankdata(x), rankdata(y)
+    def ranks(v):
+        return rankdata([np.inf if a is None else a for a in v])
+
+    rx, ry = ranks(x), ranks(y)
+    if rx.std() == 0 or ry.std() == 0:
+        return 0.0
     return float(np.corrcoef(rx, ry)[0, 1])
+
+
+def learning_gain(amp: np.ndarray) -> np.ndarray:
+    """Time-mean over training of clip(Ā_k, 0, 1) minus its value at initialisation; [T, n_k].
+
+    Large when k is learned early; 0 for a network that never changes (the untrained control),
+    whatever spectrum it starts with.
+    """
+    a = np.clip(np.asarray(amp, float), 0, 1)
+    return (a - a[0]).mean(axis=0)
+
+
+def n_ordered(cross: list, tie: float = 0.0) -> int:
+    """How many adjacent pairs (k, k+5) have k reach the level first (None = never = +∞).
+
+    With tie > 0, k + 5 reaching it up to a fraction tie *sooner* than k is a tie, not a
+    reversal: the pair counts as in order when cross(k + 5) ≥ (1 − tie)·cross(k).
+    """
+    return sum(_not_later(a, b, tie) for a, b in zip(cross[:-1], cross[1:], strict=True))
+
+
+def _not_later(a, b, tie: float = 0.0) -> bool:
+    """a is reached, and b not before it (b ≥ (1 − tie)·a; tie = 0: strictly after); None
+    means never reached within the budget (= +∞)."""
+    if tie == 0.0:
+        return a is not None and (b is None or a < b)
+    return a is not None and (b is None or b >= (1 - tie) * a)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -128,8 +229,6 @@ def spearman(x, y) -> float:
 
 def init_mlp(n_nets: int, width: int, depth: int, gen) -> list:
     """[(W [R, fan_in, fan_out], b [R, 1, fan_out])] drawn like nn.Linear: U(±1/√fan_in)."""
-    import torch
-
     sizes = [1] + [width] * (depth - 1) + [1]
     params = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
@@ -142,8 +241,6 @@ def init_mlp(n_nets: int, width: int, depth: int, gen) -> list:
 
 def mlp(params: list, x):
     """x [R, N, 1] -> f(x) [R, N, 1]; ReLU after every layer but the last."""
-    import torch
-
     h = x
     for i, (W, b) in enumerate(params):
         h = torch.baddbmm(b, h, W)
@@ -157,27 +254,42 @@ def mlp(params: list, x):
 
 
 def run(config: Config, ctx) -> dict:
-    import torch
+    gen = ctx.generator(0)  # phases first, then the weights, from one stream
+    data = make_targets(config, gen)
+    params = init_mlp(2 * config.n_runs, config.width, config.depth, gen)
+    preds, losses, params = train(config, ctx, params, data)  # Fig. 1 and Fig. 2
+    out = {"mode": ctx.mode, "n_iters": config.n_iters, "n_runs": config.n_runs}
+    out["level"] = config.level
+    out |= spectra(config, data, preds, losses)
+    R = config.n_runs
+    equal_nets = [(W[:R], b[:R]) for W, b in params]
+    out["robust"] = perturbation_spectra(config, ctx, equal_nets, data["x"][:R])  # Sec. 4
+    out["perturb_norms"] = np.linspace(0, config.perturb_max, config.n_perturb).astype(np.float32)
+    return out
 
-    cfg, dev = config, ctx.device
+
+def make_targets(cfg: Config, gen) -> dict:
+    """Both cases in one batch of 2R nets: rows [0, R) equal amplitudes, [R, 2R) increasing."""
     K, R, N = np.asarray(cfg.freqs), cfg.n_runs, cfg.n_points
-    gen = ctx.generator(0)
     t = np.arange(N) / N  # [N]
-    # Both cases in one batch of 2R nets: rows [0, R) equal amplitudes, [R, 2R) increasing.
     A = np.stack([cfg.amplitudes(c) for c in CASES])  # [2, n_k]
     phi = torch.rand(2 * R, len(K), generator=gen).double().numpy()  # [2R, n_k], fresh per run
     y = np.concatenate([target(t, K, A[c], phi[c * R : (c + 1) * R]) for c in range(2)])  # [2R, N]
-    params = init_mlp(2 * R, cfg.width, cfg.depth, gen)
-    params = [(W.to(dev).requires_grad_(), b.to(dev).requires_grad_()) for W, b in params]
-    x_t = torch.tensor(t, dtype=torch.float32).view(1, N, 1).expand(2 * R, N, 1).to(dev)
-    y_t = torch.tensor(y, dtype=torch.float32).view(2 * R, N, 1).to(dev)
-    opt = torch.optim.Adam([p for pair in params for p in pair], lr=cfg.lr)
+    x = torch.tensor(t, dtype=torch.float32).view(1, N, 1).expand(2 * R, N, 1)
+    y_t = torch.tensor(y, dtype=torch.float32).view(2 * R, N, 1)
+    return {"K": K, "A": A, "t": t, "y": y, "x": x, "y_t": y_t}
 
-    its = np.arange(0, cfg.n_iters + 1, cfg.record_every)  # [T]
-    preds, losses = [], []  # [T] x [2R, N], [T] x [2R]
+
+def train(cfg: Config, ctx, params: list, data: dict):
+    """Full-batch MSE + Adam; returns f on the inputs [T, 2R, N], per-run MSE [T, 2R], params."""
+    dev = ctx.device
+    params = [(W.to(dev).requires_grad_(), b.to(dev).requires_grad_()) for W, b in params]
+    x, y = data["x"].to(dev), data["y_t"].to(dev)
+    opt = torch.optim.Adam([p for pair in params for p in pair], lr=cfg.lr)
+    preds, losses = [], []
     for it in range(cfg.n_iters + 1):
-        f = mlp(params, x_t)  # [2R, N, 1]
-        mse = ((f - y_t) ** 2).mean(dim=(1, 2))  # [2R] per-run loss
+        f = mlp(params, x)  # [2R, N, 1]
+        mse = ((f - y) ** 2).mean(dim=(1, 2))  # [2R] per-run loss
         if it % cfg.record_every == 0:
             preds.append(f.detach().squeeze(-1).cpu().numpy())
             losses.append(mse.detach().cpu().numpy())
@@ -187,184 +299,276 @@ def run(config: Config, ctx) -> dict:
         opt.zero_grad(set_to_none=True)
         mse.sum().backward()  # summed: each net gets its own gradient
         opt.step()
-    preds, losses = np.stack(preds), np.stack(losses)  # [T, 2R, N], [T, 2R]
+    params = [(W.detach(), b.detach()) for W, b in params]
+    return np.stack(preds), np.stack(losses), params
 
-    out = {"mode": ctx.mode, "its": its.astype(np.int32), "K": K.astype(np.int32)}
-    out["n_iters"], out["n_runs"] = cfg.n_iters, R
+
+def spectra(cfg: Config, data: dict, preds: np.ndarray, losses: np.ndarray) -> dict:
+    """Ā_k over training per case (Fig. 1 heatmaps), the loss, and fit snapshots (Fig. 2)."""
+    R, K = cfg.n_runs, data["K"]
+    its = np.arange(0, cfg.n_iters + 1, cfg.record_every)  # [T]
+    out = {"its": its.astype(np.int32), "K": K.astype(np.int32)}
     for c, case in enumerate(CASES):
         rows = slice(c * R, (c + 1) * R)
-        amp = spectral_amplitude(preds[:, rows], K, A[c])  # [T, R, n_k]
+        amp = spectral_amplitude(preds[:, rows], K, data["A"][c])  # [T, R, n_k]
         out[f"amp_{case}"] = amp.mean(axis=1).astype(np.float32)  # Ā [T, n_k], Fig. 1 heatmap
         out[f"loss_{case}"] = losses[:, rows].mean(axis=1).astype(np.float32)  # [T]
-        out[f"target_{case}"] = y[c * R].astype(np.float32)  # run 0 of the case, [N]
-        snap = sorted({len(its) // 20, len(its) // 4, len(its) - 1})  # ~5 %, 25 %, 100 %
+        out[f"target_{case}"] = data["y"][c * R].astype(np.float32)  # run 0 of the case, [N]
+        snap = sorted({len(its) // 10, len(its) - 1})  # ~10 % and 100 % of training
         out[f"snap_its_{case}"] = its[snap].astype(np.int32)
-        out[f"snap_{case}"] = preds[snap, c * R].astype(np.float32)  # [3, N]
-    out["robust"] = perturbation_retention(cfg, ctx, [(W[:R], b[:R]) for W, b in params], x_t[:R])
-    out["perturb_norms"] = np.linspace(0, cfg.perturb_max, cfg.n_perturb).astype(np.float32)
+        out[f"snap_{case}"] = preds[snap, c * R].astype(np.float32)  # [2, N]
+    out["trivial_mse"] = float((data["y"][:R] ** 2).mean())  # MSE of f ≡ 0, equal case
     return out
 
 
-def perturbation_retention(cfg: Config, ctx, params: list, x) -> np.ndarray:
-    """Sec. 4: coherent fraction of each learned component kept under a random parameter kick.
+def perturbation_spectra(cfg: Config, ctx, params: list, x) -> np.ndarray:
+    """Sec. 4 (ICML_Robustness notebook): mean |f̃_{θ+δu}(k)| / |f̃_θ(k)| per δ and k.
 
-    For each trained net θ (R of them) and δ on the grid, draw S directions u ~ N(0, I), |u| = 1
-    over all parameters jointly, and average Re(f̃_{θ+δu}(k) · conj f̃_θ(k)) / |f̃_θ(k)|² over the
-    S samples and the R nets. Returns [n_perturb, n_k] (1 at δ = 0).
+    For each trained net θ (R of them) and δ on the grid, draw S directions u ~ N(0, I) scaled
+    to |u| = 1 over all parameters jointly; average |f̃_{θ+δu}(k)| over the S samples, divide by
+    |f̃_θ(k)|, and average over the R nets. Returns [n_perturb, n_k] (1 at δ = 0).
     """
-    import torch
-
     R, S, K = params[0][0].shape[0], cfg.n_perturb_samples, np.asarray(cfg.freqs)
     gen = ctx.generator(1)
-    flat = [p for pair in params for p in pair]
+    flat = [p.cpu() for pair in params for p in pair]
+    x = x.cpu()
     with torch.no_grad():
-        f0 = mlp(params, x).squeeze(-1).cpu().numpy()  # [R, N]
-        c0 = fourier(f0.astype(np.float64), K)  # [R, n_k]
+        f0 = mlp(params, x.to(params[0][0].device)).squeeze(-1).cpu().numpy()  # [R, N]
+        a0 = np.abs(fourier(f0.astype(np.float64), K))  # [R, n_k]
         xs = x.repeat_interleave(S, dim=0)  # [R*S, N, 1]
         out = []
         for delta in np.linspace(0, cfg.perturb_max, cfg.n_perturb):
             u = [torch.randn((R * S, *p.shape[1:]), generator=gen) for p in flat]
             norm = torch.sqrt(sum((v**2).flatten(1).sum(1) for v in u))  # [R*S]
-            u = [(v * (delta / norm).view(-1, 1, 1)).to(x.device) for v in u]
-            kicked = [p.repeat_interleave(S, dim=0) + v for p, v in zip(flat, u, strict=True)]
+            kicked = [
+                p.repeat_interleave(S, dim=0) + v * (delta / norm).view(-1, 1, 1)
+                for p, v in zip(flat, u, strict=True)
+            ]
             f = mlp(list(zip(kicked[::2], kicked[1::2], strict=True)), xs).squeeze(-1)
-            c = fourier(f.cpu().numpy().astype(np.float64).reshape(R, S, -1), K)  # [R, S, n_k]
-            kept = (c * np.conj(c0)[:, None]).real / np.abs(c0[:, None]) ** 2
-            out.append(kept.mean(axis=(0, 1)))
+            a = np.abs(fourier(f.numpy().astype(np.float64).reshape(R, S, -1), K))  # [R, S, n_k]
+            out.append((a.mean(axis=1) / np.maximum(a0, 1e-12)).mean(axis=0))
     return np.stack(out).astype(np.float32)
 
 
 # ---------------------------------------------------------------------------------------------
-# figure and claims
+# figure
 
 CASE_LABEL = {"equal": "equal A", "increasing": "A rising with k"}
 CASE_COLOR = {"equal": PALETTE["blue"], "increasing": PALETTE["orange"]}
-LOW, HIGH = slice(0, 3), slice(-3, None)  # k = 5, 10, 15 and k = 40, 45, 50
-LEARNED = 0.15  # Sec. 4 robustness is judged on components with Ā_k(T) ≥ this (equal A)
 
 
-def summary(result: dict) -> dict:
-    """The numbers the claims and panels use, computed from the stored arrays."""
-    its, K = np.asarray(result["its"]), np.asarray(result["K"])
-    s = {}
+def draw_heatmap(ax, result: dict, case: str, colorbar: bool = True) -> None:
+    amp, K, n = result[f"amp_{case}"], result["K"], int(result["n_iters"])
+    half = (K[1] - K[0]) / 2
+    im = ax.imshow(
+        np.clip(amp, 0, 1),
+        origin="lower",
+        aspect="auto",
+        cmap=CMAP,
+        vmin=0,
+        vmax=1,
+        extent=(K[0] - half, K[-1] + half, 0, n),
+        interpolation="nearest",
+    )
+    cross = summary(result)[case]["cross"]
+    hit = [c is not None for c in cross]
+    ax.plot(K[hit], [c for c in cross if c is not None], "o", ms=4, mfc="white", mec="black",
+            mew=0.6, label=f"first Ā_k ≥ {result['level']:g}")  # fmt: skip
+    ax.grid(False)
+    ax.set_xticks(K)
+    ax.set_xlabel("frequency k [Hz]")
+    ax.set_ylabel("training iteration")
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, label="Ā_k (both heatmaps)")
+
+
+def draw_fit(ax, result: dict) -> None:
+    y, preds, its = result["target_equal"], result["snap_equal"], result["snap_its_equal"]
+    n = len(y) // 2  # first half of [0, 1): the k = 50 wiggles stay visible
+    t = np.arange(len(y))[:n] / len(y)
+    ax.plot(t, y[:n], color=PALETTE["ink"], lw=2.4, alpha=0.35, label="target λ")
+    for f, it, c in zip(preds, its, ("orange", "blue"), strict=False):
+        ax.plot(t, f[:n], color=PALETTE[c], lw=1.0, label=f"iteration {int(it):,}")
+    lo, hi = float(y.min()), float(y.max())
+    ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.3 * (hi - lo))  # headroom for the legend
+    ax.set_xlabel("t")
+    ax.set_ylabel("f(t)")
+    ax.legend(loc="upper center", fontsize=8, ncol=3, framealpha=0.9)
+
+
+def draw_learning_time(ax, result: dict, runs: list) -> None:
+    """Crossing iteration per k: every seed (small markers), the first seed (line), official."""
+    K, n = result["K"], int(result["n_iters"])
+    top = 1.3 * n  # where "not reached" is drawn, above the budget line
     for case in CASES:
-        amp = np.asarray(result[f"amp_{case}"], float)  # Ā [T, n_k]
-        loss = np.asarray(result[f"loss_{case}"], float)
-        s[case] = {
-            "cross": first_crossing(amp, its),  # iteration Ā_k first ≥ 0.5, None = never
-            "rho": spearman(K, -np.clip(amp, 0, 1).mean(axis=0)),  # ρ(k, −AUC_k)
-            "final": np.clip(amp[-1], 0, 1),  # share of A_k learned at the end of the budget
-            "mse_ratio": float(loss[-1] / loss[0]),
-        }
-    kept = np.asarray(result["robust"], float)  # [n_δ, n_k]
-    s["robust_auc"] = kept.mean(axis=0)  # mean retention over the δ grid, per k
-    # Retention is a ratio to the learned component; for k the nets never learned it is noise.
-    s["learned"] = s["equal"]["final"] >= LEARNED
-    m = s["learned"]
-    s["robust_rho"] = spearman(K[m], -s["robust_auc"][m]) if m.sum() >= 2 else 0.0
-    return s
+        color = CASE_COLOR[case]
+        for r in runs[1:]:
+            y = [top if c is None else c for c in summary(r)[case]["cross"]]
+            ax.plot(K, y, ".", color=color, ms=4, alpha=0.6)
+        cross = summary(result)[case]["cross"]
+        y = np.array([top if c is None else c for c in cross], float)
+        hit = np.array([c is not None for c in cross])
+        ax.plot(K, y, "-o", color=color, ms=4, lw=1.5, label=f"ours, {CASE_LABEL[case]}")
+        ax.plot(K[~hit], y[~hit], "o", mfc="white", color=color, ms=5)
+        ax.plot(K, OFFICIAL_CROSS[case], "--", color=color, lw=1, alpha=0.8,
+                label=f"official, {CASE_LABEL[case]}")  # fmt: skip
+    ax.set_yscale("log")
+    ax.set_ylim(100, 4 * n)
+    ax.axhline(n, color=PALETTE["gray"], ls=":", lw=1)
+    ax.axhspan(1.15 * n, 1.45 * n, color=PALETTE["gray"], alpha=0.12, lw=0)
+    ax.text(K[0], 1.6 * n, f"open: not reached in {n:,}", fontsize=8, color=PALETTE["gray"])
+    ax.set_xticks(K)
+    ax.set_xlabel("frequency k [Hz]")
+    ax.set_ylabel(f"iteration Ā_k first ≥ {result['level']:g}")
+    ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
 
 
-def _heatmap(result: dict, case: str):
-    def draw(ax):
-        amp, K, n = result[f"amp_{case}"], result["K"], int(result["n_iters"])
-        half = (K[1] - K[0]) / 2
-        im = ax.imshow(
-            np.clip(amp, 0, 1),
-            origin="lower",
-            aspect="auto",
-            cmap=CMAP,
-            vmin=0,
-            vmax=1,
-            extent=(K[0] - half, K[-1] + half, 0, n),
-            interpolation="nearest",
-        )
-        ax.set_xticks(K)
-        ax.set_xlabel("frequency k [Hz]")
-        ax.set_ylabel("training iteration")
-        ax.figure.colorbar(im, ax=ax, label="|f̃(k)| / A_k")
-
-    return draw
-
-
-def _fit(result: dict):
-    def draw(ax):
-        y, preds, its = result["target_equal"], result["snap_equal"], result["snap_its_equal"]
-        n = len(y) // 2  # first half of [0, 1): the k = 50 wiggles stay visible
-        t = np.arange(len(y))[:n] / len(y)
-        ax.plot(t, y[:n], color=PALETTE["ink"], lw=0.8, label="target λ")
-        for f, it, c in zip(preds, its, ("green", "orange", "blue"), strict=False):
-            ax.plot(t, f[:n], color=PALETTE[c], lw=1.8, label=f"iter {int(it)}")
-        lo, hi = float(y.min()), float(y.max())
-        ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.3 * (hi - lo))  # headroom for the legend
-        ax.set_xlabel("t")
-        ax.set_ylabel("f(t)")
-        ax.legend(loc="upper center", fontsize=8, ncol=4, framealpha=0.9)
-
-    return draw
-
-
-def _learning_time(result: dict, s: dict):
-    def draw(ax):
-        K, n = result["K"], int(result["n_iters"])
-        top = 1.06 * n
-        for case in CASES:
-            cross = s[case]["cross"]
-            y = [top if c is None else c for c in cross]
-            ax.plot(K, y, "-", color=CASE_COLOR[case], lw=1.5, label=CASE_LABEL[case])
-            hit = [c is not None for c in cross]
-            ax.plot(K[hit], np.asarray(y)[hit], "o", color=CASE_COLOR[case])
-            miss = [not h for h in hit]
-            ax.plot(K[miss], np.full(sum(miss), top), "o", mfc="white", color=CASE_COLOR[case])
-        ax.axhline(n, color=PALETTE["gray"], ls=":", lw=1)
-        ax.text(K[0], 1.09 * n, "open: not reached", fontsize=8, color=PALETTE["gray"])
-        ax.set_ylim(0, 1.17 * n)
-        ax.set_xticks(K)
-        ax.set_xlabel("frequency k [Hz]")
-        ax.set_ylabel("iteration Ā_k first ≥ 0.5")
-        ax.legend(loc="lower right", bbox_to_anchor=(1, 0.5), fontsize=8)
-        # Sec. 4 inset: share of each learned component kept under random parameter kicks.
-        ins = ax.inset_axes((0.6, 0.1, 0.38, 0.33))
-        colors = [PALETTE["purple"] if m else PALETTE["gray"] for m in s["learned"]]
-        ins.bar(K, s["robust_auc"], width=3.5, color=colors)
-        ins.set_title("share kept after kick θ+δu", fontsize=7)
-        ins.set_xticks(K[::3])
-        ins.tick_params(labelsize=6)
-        ins.set_ylim(min(0.0, float(s["robust_auc"].min())), 1)
-
-    return draw
-
-
-def panels(result: dict) -> list:
-    s = summary(result)
+def panels(result: dict, runs: list) -> list:
+    n_seeds, lv = len(runs), result["level"]
     return [
         Panel(
             "Spectrum over training, equal A",
-            _heatmap(result, "equal"),
-            "Normalized amplitude of the network's output at each target frequency (Fig. 1a): "
-            "low frequencies light up first.",
+            partial(draw_heatmap, result=result, case="equal", colorbar=False),
+            "Normalized amplitude Ā_k of the network's output at each target frequency (Fig. 1a); "
+            f"white dots: first iteration with Ā_k ≥ {lv:g}. Low frequencies light up first.",
         ),
         Panel(
             "Spectrum, louder high k",
-            _heatmap(result, "increasing"),
+            partial(draw_heatmap, result=result, case="increasing"),
             "A_k rises from 0.1 (k = 5) to 1.0 (k = 50): higher k has larger amplitude and is "
             "still learned later (Fig. 1b).",
         ),
         Panel(
             "Fit over training",
-            _fit(result),
-            "Target and network output of one run at about 5 %, 25 % and 100 % of training "
-            "(Fig. 2): smooth first, fine wiggles last. First half of [0, 1) shown.",
+            partial(draw_fit, result=result),
+            "Target (grey) and the output of one run early in training and at the end (Fig. 2): "
+            "smooth first, then the fine wiggles. First half of [0, 1) shown.",
         ),
         Panel(
             "When each k is learned",
-            _learning_time(result, s),
-            "Iteration at which Ā_k first reaches 0.5 (open markers: never within the budget). "
-            "Inset: mean fraction of each learned component that survives a random parameter "
-            "perturbation of norm δ ∈ [0, 5] (Sec. 4); grey: k the nets had not learned "
-            "(Ā_k < 0.15), left out of the claim.",
+            partial(draw_learning_time, result=result, runs=runs),
+            f"Iteration at which Ā_k first reaches {lv:g} (log scale): ours (solid; dots: all "
+            f"{n_seeds} seeds) and the official notebook (dashed; width 256, lr 3e-4, 20 runs). "
+            "(official: 0.5). Open markers: not reached within the budget.",
         ),
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# claims
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    rho_min: float
+    """Spearman ρ(k, −gain of Ā_k over initialisation) needed in each case."""
+    min_crossed: tuple[int, int]
+    """How many k must reach the level at all (equal, increasing): the floor on 'learned'."""
+    min_ordered: tuple[int, int]
+    """Adjacent pairs (of 9) with k reaching the level before k + 5 (equal, increasing), a
+    reversal within `tie` counting as a tie."""
+    tie: float
+    """k + 5 crossing up to this fraction sooner than k is a tie, not a reversal. 0.1 in both
+    modes: on full seeds 0-2 the crossing of a 3-run mean at k = 30-50 varies by 23 % between
+    seeds (coefficient of variation; 12-32 % per k), while the official 20-run curve's own gaps
+    between neighbours there are 5-40 % (k = 35 → 40: 5 %), so a reversal by < 10 % is below
+    what 3 runs resolve; a larger one still counts against the order."""
+    official_rho: float
+    """Spearman ρ between our crossing iterations and the official ones, in each case."""
+    ratio_range: tuple[float, float] | None
+    """cross(50)/cross(5), equal A, must lie in this range (official ≈ 55); None: not judged."""
+    louder_ratio: float
+    """Increasing A: cross(50)/cross(5) at least this (None for k = 50 counts as +∞)."""
+    max_mse_ratio: float
+    """Final MSE over the MSE of f ≡ 0, equal A."""
+    robust_min_learned: int
+    """Sec. 4 is judged on the k with final Ā_k ≥ the level (equal A); at least this many."""
+    robust_contrast: float
+    """Mean ratio over δ at k = 5 divided by its mean over the other learned k (final Ā_k ≥
+    the level, equal A): more than this."""
+    robust_rho: float | None
+    """Spearman ρ(k, −mean ratio over δ) over the learned k; None: not judged (quick mode, where
+    only 2-3 k are learned)."""
+
+
+THRESHOLDS = {
+    "full": Thresholds(  # set from full seed 0 (of 0, 1, 2 published) and the paper's table
+        rho_min=0.9,
+        min_crossed=(9, 4),
+        min_ordered=(8, 4),
+        tie=0.1,
+        official_rho=0.9,
+        ratio_range=(55.5 / 3, 55.5 * 3),
+        louder_ratio=5.0,
+        max_mse_ratio=0.15,
+        robust_min_learned=8,
+        robust_contrast=1.5,
+        robust_rho=0.8,
+    ),
+    "quick": Thresholds(  # set from quick seeds 100-119 (1,200 iterations: 2-4 k reach 0.35)
+        rho_min=0.8,
+        min_crossed=(2, 1),
+        min_ordered=(2, 1),
+        tie=0.1,
+        official_rho=0.5,
+        ratio_range=None,
+        louder_ratio=1.0,
+        max_mse_ratio=0.8,
+        robust_min_learned=2,
+        robust_contrast=1.0,
+        robust_rho=None,
+    ),
+}
+
+CONTROLS = [
+    Control(
+        name="untrained",
+        label="the network is not trained (learning rate 0)",
+        override={"lr": 0.0},
+        breaks=(
+            "low-first",
+            "low-first-louder",
+            "crossings-ordered",
+            "louder-still-later",
+            "matches-official",
+            "fits",
+            "robust-low",
+        ),
+    ),
+]
+
+
+def summary(result: dict) -> dict:
+    """The numbers the claims and panels use, computed from the stored arrays."""
+    its, K = np.asarray(result["its"]), np.asarray(result["K"])
+    s = {"K": K}
+    for case in CASES:
+        amp = np.asarray(result[f"amp_{case}"], float)  # Ā [T, n_k]
+        loss = np.asarray(result[f"loss_{case}"], float)
+        cross = first_crossing(amp, its, result["level"])  # first iteration Ā_k ≥ level or None
+        gain = learning_gain(amp)
+        s[case] = {
+            "cross": cross,
+            "level": float(result["level"]),
+            "n_crossed": sum(c is not None for c in cross),
+            "gain": gain,
+            "rho": spearman(K, -gain),  # ρ(k, −gain): 1 when lower k gain more, sooner
+            "rho_official": spearman(OFFICIAL_CROSS[case], cross),
+            "ordered": n_ordered(cross),
+            "final": amp[-1],
+            "mse_ratio": float(loss[-1] / loss[0]) if loss[0] > 0 else np.inf,
+        }
+    ratio = np.asarray(result["robust"], float)  # [n_δ, n_k]
+    s["retention"] = ratio.mean(axis=0)  # mean over the δ grid, per k
+    s["learned"] = s["equal"]["final"] >= result["level"]
+    m = s["learned"]
+    s["robust_rho"] = spearman(K[m], -s["retention"][m]) if m.sum() >= 2 else 0.0
+    return s
+
+
+def _show(c) -> str:
+    return "never" if c is None else f"{c:,}"
 
 
 def _iters(c) -> int:
@@ -372,67 +576,123 @@ def _iters(c) -> int:
     return -1 if c is None else c
 
 
-def _later(a, b) -> bool:
-    """a is reached before b; None means never reached within the budget (= +∞)."""
-    return a is not None and (b is None or a < b)
-
-
 def claims(result: dict) -> list:
-    s, quick = summary(result), result["mode"] == "quick"
-    eq, inc = s["equal"], s["increasing"]
-    rho_min = 0.8 if quick else 0.85
-    c5, c10, c15 = eq["cross"][:3]
-    if quick:  # 1,000 iterations: k = 15 may not reach 0.5 yet, which still means "later"
-        order = _later(c5, c10) and _later(c10, c15)
-    else:
-        order = None not in (c5, c10, c15) and c5 < c10 < c15
-    show = ["never" if c is None else str(c) for c in (c5, c10, c15)]
-    low, high = float(eq["final"][LOW].mean()), float(eq["final"][HIGH].mean())
-    end_ok = (low - high >= 0.35) if quick else (low >= 0.75 and high <= 0.45)
-    end_rule = "low − high ≥ 0.35" if quick else "≥ 0.75 and ≤ 0.45"
-    a5, a50 = float(inc["final"][0]), float(inc["final"][-1])
-    ratio = a5 / max(a50, 1e-6)
-    learned = np.flatnonzero(s["learned"])  # indices of the k the nets learned
-    n_learned, top = len(learned), (learned[-1] if len(learned) else 0)
-    kept_5, kept_top = float(s["robust_auc"][0]), float(s["robust_auc"][top])
-    k_top, rb_rho = int(result["K"][top]), s["robust_rho"]
+    s, th = summary(result), THRESHOLDS[result["mode"]]
+    eq, inc, n = s["equal"], s["increasing"], int(result["n_iters"])
     return [
-        Claim(
-            f"Lower frequencies are learned first: Spearman ρ(k, learning speed) = "
-            f"{eq['rho']:.2f} (equal A), {inc['rho']:.2f} (louder high k) ≥ {rho_min}",
-            min(eq["rho"], inc["rho"]) >= rho_min,
-            {"rho_equal": eq["rho"], "rho_increasing": inc["rho"], "threshold": rho_min},
-        ),
-        Claim(
-            f"k = 5 reaches 0.5 before k = 10 before k = 15: iterations {', '.join(show)}"
-            + (" (never = not within the budget)" if "never" in show else ""),
-            order,
-            {"cross_5": _iters(c5), "cross_10": _iters(c10), "cross_15": _iters(c15)},
-        ),
-        Claim(
-            f"After {result['n_iters']} iterations low k are fitted and high k are not: mean "
-            f"Ā (capped at 1) of k = 5, 10, 15 is {low:.2f}, of k = 40, 45, 50 is {high:.2f} "
-            f"({end_rule})",
-            end_ok,
-            {"low3": low, "high3": high, "mse_ratio": eq["mse_ratio"]},
-        ),
-        Claim(
-            f"Even when k = 50 is 10× louder than k = 5, k = 5 is learned {ratio:.1f}× better "
-            f"(Ā_5 = {a5:.2f}, Ā_50 = {a50:.2f}; ≥ 3×)",
-            ratio >= 3,
-            {"amp5": a5, "amp50": a50, "ratio": ratio},
-        ),
-        Claim(
-            f"Learned low frequencies are more robust to random parameter kicks (Sec. 4): "
-            f"k = 5 keeps {kept_5:.2f}, k = {k_top} keeps {kept_top:.2f}; ρ(k, −kept) = "
-            f"{rb_rho:.2f} ≥ 0.8 over the {n_learned} learned k (≥ 5)",
-            n_learned >= 5 and rb_rho >= 0.8 and kept_5 > kept_top,
-            {
-                "rho": rb_rho,
-                "n_learned": n_learned,
-                "kept_5": kept_5,
-                "kept_top": kept_top,
-                "k_top": k_top,
-            },
-        ),
+        Claim(id="low-first", **low_first(eq, th, 0, "equal amplitudes")),
+        Claim(id="low-first-louder", **low_first(inc, th, 1, "amplitudes rising 10× with k")),
+        claim_ordered(eq, inc, th),
+        claim_louder_later(inc, th, n),
+        claim_official(eq, inc, th),
+        claim_fits(result, eq, th),
+        claim_robust(s, th, result["level"]),
     ]
+
+
+def low_first(c: dict, th: Thresholds, i: int, what: str) -> dict:
+    """Statement, verdict and evidence of the two order claims (case i: 0 equal, 1 rising)."""
+    holds = c["rho"] >= th.rho_min and c["n_crossed"] >= th.min_crossed[i]
+    return dict(
+        statement=f"With {what}, lower frequencies are learned first: Spearman ρ between k and "
+        f"−(gain of Ā_k over its value at initialisation, averaged over training) = "
+        f"{c['rho']:.2f} (≥ {th.rho_min}); {c['n_crossed']} of 10 k reach Ā ≥ {c['level']:g} "
+        f"(≥ {th.min_crossed[i]})",
+        holds=holds,
+        evidence={"rho": c["rho"], "n_crossed": c["n_crossed"], "threshold": th.rho_min},
+    )
+
+
+def claim_ordered(eq: dict, inc: dict, th: Thresholds) -> Claim:
+    n_eq, n_inc = n_ordered(eq["cross"], th.tie), n_ordered(inc["cross"], th.tie)
+    holds = n_eq >= th.min_ordered[0] and n_inc >= th.min_ordered[1]
+    return Claim(
+        id="crossings-ordered",
+        statement=f"Frequency k reaches Ā ≥ {eq['level']:g} before k + 5 (or within "
+        f"{th.tie:.0%} of it, a tie at 3 runs' resolution) in {n_eq} of 9 adjacent pairs with "
+        f"equal A (≥ {th.min_ordered[0]}; strictly before: {eq['ordered']}) and {n_inc} of 9 "
+        f"with A rising (≥ {th.min_ordered[1]}; strictly: {inc['ordered']}); equal-A crossings "
+        f"{', '.join(_show(c) for c in eq['cross'])}",
+        holds=holds,
+        evidence={"ordered_equal": n_eq, "ordered_increasing": n_inc,
+                  "strict_equal": eq["ordered"], "strict_increasing": inc["ordered"],
+                  "tie": th.tie},
+    )  # fmt: skip
+
+
+def claim_louder_later(inc: dict, th: Thresholds, n: int) -> Claim:
+    c5, c50 = inc["cross"][0], inc["cross"][-1]
+    ratio = (c50 if c50 is not None else np.inf) / c5 if c5 else 0.0
+    shown = f"{ratio:.0f}×" if np.isfinite(ratio) else f"> {n / c5:.0f}× (never within {n:,})"
+    return Claim(
+        id="louder-still-later",
+        statement=f"Even when k = 50 is 10× louder than k = 5, k = 5 is learned first: it reaches "
+        f"Ā ≥ {inc['level']:g} at iteration {_show(c5)}, k = 50 at {_show(c50)}, {shown} later "
+        f"(≥ {th.louder_ratio:g}×)",
+        holds=c5 is not None and ratio >= th.louder_ratio,
+        evidence={"cross_5": _iters(c5), "cross_50": _iters(c50),
+                  "ratio": ratio if np.isfinite(ratio) else n / c5},
+    )  # fmt: skip
+
+
+def claim_official(eq: dict, inc: dict, th: Thresholds) -> Claim:
+    rho_e, rho_i = eq["rho_official"], inc["rho_official"]
+    holds = min(rho_e, rho_i) >= th.official_rho
+    text = (
+        f"Our crossing iterations rank like the official notebook's: ρ = {rho_e:.2f} (equal A), "
+        f"{rho_i:.2f} (A rising) ≥ {th.official_rho}"
+    )
+    ev = {"rho_equal": rho_e, "rho_increasing": rho_i}
+    c5, c50 = eq["cross"][0], eq["cross"][-1]
+    official = OFFICIAL_CROSS["equal"][-1] / OFFICIAL_CROSS["equal"][0]
+    if th.ratio_range is not None:
+        lo, hi = th.ratio_range
+        ratio = c50 / c5 if None not in (c5, c50) else 0.0
+        holds = holds and lo <= ratio <= hi
+        text += f"; cross(50)/cross(5) = {ratio:.0f} (official {official:.0f}; in [{lo:g}, {hi:g}])"
+        ev["ratio_50_5"] = ratio
+    return Claim(id="matches-official", statement=text, holds=holds, evidence=ev)
+
+
+def claim_fits(result: dict, eq: dict, th: Thresholds) -> Claim:
+    mse = eq["mse_ratio"] * float(result["loss_equal"][0])
+    rel = mse / result["trivial_mse"]
+    return Claim(
+        id="fits",
+        statement=f"The network fits the target (equal A): final MSE {mse:.3f} is {rel:.3f}× "
+        f"that of f ≡ 0 (≤ {th.max_mse_ratio:g}×)",
+        holds=rel <= th.max_mse_ratio,
+        evidence={"mse": mse, "trivial_mse": result["trivial_mse"], "ratio": rel},
+    )
+
+
+def claim_robust(s: dict, th: Thresholds, level: float) -> Claim:
+    """k = 5 against the *other learned* k: the notebook's ratio divides by |f̃_θ(k)|, which
+    for a k the net has not learned is a residual near 0 (quick runs: ratios up to 1.9 at
+    k = 30-50, where the net has Ā ≈ 0.1), so only learned k are compared (Sec. 4 perturbs
+    nets that have learned every k)."""
+    learned = np.flatnonzero(s["learned"])
+    others = learned[learned > 0]  # learned k other than k = 5
+    kept_5 = float(s["retention"][0])
+    kept_other = float(s["retention"][others].mean()) if others.size else 0.0
+    ok = s["learned"][0] and others.size > 0 and kept_other > 0
+    contrast = kept_5 / kept_other if ok else 0.0
+    holds = bool(ok) and len(learned) >= th.robust_min_learned and contrast > th.robust_contrast
+    shown = ", ".join(str(k) for k in s["K"][others]) or "none"
+    text = (
+        f"Learned low frequencies are more robust to random parameter perturbations (Sec. 4): "
+        f"mean |f̃_δ(k)|/|f̃_0(k)| over δ ∈ [0, 5] is {kept_5:.2f} at k = 5 and {kept_other:.2f} "
+        f"over the other learned k ({contrast:.2f}×, > {th.robust_contrast:g}×); "
+        f"{len(learned)} k reach final Ā ≥ {level:g} (≥ {th.robust_min_learned}; k = 5 and "
+        f"{shown})"
+    )
+    if th.robust_rho is not None:
+        holds = holds and s["robust_rho"] >= th.robust_rho
+        text += f"; over those, ρ(k, −ratio) = {s['robust_rho']:.2f} (≥ {th.robust_rho})"
+    return Claim(
+        id="robust-low",
+        statement=text,
+        holds=holds,
+        evidence={"rho": s["robust_rho"], "n_learned": len(learned), "kept_5": kept_5,
+                  "kept_other_learned": kept_other, "contrast": contrast},
+    )  # fmt: skip
