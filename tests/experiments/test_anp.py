@@ -116,7 +116,7 @@ def test_findings_name_a_baseline_claim(exp, quick):
 
 
 def test_caveat_and_deviations(exp):
-    assert "held-out NLL" in exp.CAVEAT and "overconfident" in exp.CAVEAT
+    assert "Held-out NLL" in exp.CAVEAT and "overconfident" in exp.CAVEAT
     assert "CAVEAT" in exp.__doc__
     whats = {d.what for d in exp.DEVIATIONS}
     assert {"training length", "learning rate", "width d", "evaluation set"} <= whats
