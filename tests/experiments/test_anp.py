@@ -162,7 +162,7 @@ def test_split_metrics_on_a_known_prediction(exp):
     assert m["ctx_mse"] == pytest.approx(0.0)
     assert m["heldout_mse"] == pytest.approx((0.25 + 0 + 0 + 4.0) / 4)
     assert m["ctx_nll"] == pytest.approx(half_log_2pi)
-    assert m["heldout_nll"] == pytest.approx(half_log_2pi + (0.125 + 1.0) / 2)
+    assert m["heldout_nll"] == pytest.approx(half_log_2pi + (0.125 / 2 + 2.0 / 2) / 2)
     assert m["all_nll"] == pytest.approx(half_log_2pi + (0.125 / 4 + 2.0 / 4) / 2)
     assert m["heldout_cover"] == pytest.approx(3 / 4)  # |2-2.5| <= 1, |1-3| > 1
 
@@ -183,7 +183,8 @@ def test_trivial_predictor_is_the_context_mean(exp):
     assert m["ctx_mse"] == pytest.approx(1.0)
     assert m["heldout_mse"] == pytest.approx((0 + 9) / 2)
     assert m["ctx_nll"] == pytest.approx(0.5 * math.log(2 * math.pi) + 0.5)
-    flat = exp.trivial_predictor([(xc, torch.ones(1, 2, 1), torch.zeros(1, 4, 1), yt)])
+    yt_flat = torch.tensor([[[1.0], [1.0], [2.0], [5.0]]])  # a flat context: std 0 -> floor 0.1
+    flat = exp.trivial_predictor([(xc, yt_flat[:, :2], torch.zeros(1, 4, 1), yt_flat)])
     assert flat["ctx_nll"] == pytest.approx(0.5 * math.log(2 * math.pi) + math.log(0.1))
 
 
@@ -223,7 +224,7 @@ def test_uniform_control_model_is_an_np(exp):
 
 def test_init_is_tensorflows(exp):
     torch.manual_seed(0)
-    m = exp.NeuralProcess(64, 8, "multihead")
+    m = exp.NeuralProcess(64, 8, "multihead").requires_grad_(False)
     lin = m.det_mlp[2]
     bound = math.sqrt(6 / (64 + 64))
     assert float(lin.weight.abs().max()) <= bound and float(lin.weight.std()) > 0.8 * bound / 3**0.5
