@@ -615,7 +615,7 @@ def panels(result: dict, runs: list) -> list[Panel]:
 
     return [
         Panel("NP prediction", lambda ax: draw_prediction(ax, result, "np"),
-              "NP mean ± σ on a GP curve given 10 contexts: a smooth guess of the curve's shape "
+              "NP mean ± σ on a GP curve given 10 contexts: a smooth mean "
               f"that misses the context points; {cover('np')} (68% if calibrated)."),
         Panel("ANP prediction", lambda ax: draw_prediction(ax, result, "anp"),
               "ANP (8-head attention) on the same curve: its mean passes through the contexts; "
