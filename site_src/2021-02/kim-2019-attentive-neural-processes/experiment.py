@@ -21,9 +21,11 @@ attention maps N(0, 1/d)); Adam at a constant learning rate.
 
 Deviations from the paper (each one is a row of ``DEVIATIONS``, rendered on the page):
 
-* Width d = 64 instead of 128 and 6,000 iterations at Adam lr 3e-4 instead of 100,000 at 1e-4,
-  so that a seed fits in 3 CPU minutes. Quick mode: d = 32, 600 iterations of
-  batch 32 at lr 2e-3 (the NP's plateau at the trivial predictor is shortest there). In both
+* Width d = 64 instead of 128 and 6,000 iterations at Adam lr 1e-3 instead of 100,000 at 1e-4,
+  so that a seed fits in 3 CPU minutes (about 140 s on one core). At lr 3e-4 the NP's
+  held-out MSE was still 0.82-0.85x the trivial predictor's after 6,000 iterations (seeds 1,
+  2); at 1e-3 it is 0.59-0.70x (context MSE 0.47x) on seeds 0-2. Quick mode: d = 32, 600
+  iterations of batch 32 at lr 2e-3 (the NP's plateau at the trivial predictor is shortest there). In both
   the NP has clearly learned (its context and held-out errors are far below the trivial
   predictor's, a claim below) but is far from its 1e5-step fit; the ANP/NP gaps are those of an
   early stage of the paper's training curves, not its final numbers.
@@ -58,15 +60,16 @@ from mlcollage.experiment import PALETTE, Claim, Control, Deviation, Panel
 
 CAVEAT = (
     "Far fewer steps than the paper (6k vs 100k, d = 64): the NP has learned the curves' shape "
-    "only in part (its errors are 15-30% below the context mean's). Held-out NLL is not claimed: "
+    "only in part (its MSE is 0.47-0.70x the context mean's). Held-out NLL is not claimed: "
     "the ANP's swings from one evaluation to the next, between calibrated and overconfident."
 )
 
 DEVIATIONS = [
     Deviation("training length", "100,000 iterations", "6,000 (quick: 600)",
               "a seed must fit in 3 CPU minutes; 100k iterations take ~50 min"),
-    Deviation("learning rate", "Adam 1e-4, constant", "Adam 3e-4, constant (quick: 2e-3)",
-              "a larger step makes up part of the shorter run"),
+    Deviation("learning rate", "Adam 1e-4, constant", "Adam 1e-3, constant (quick: 2e-3)",
+              "a larger step makes up part of the shorter run; at 3e-4 the NP had barely "
+              "left the trivial predictor after 6,000 iterations"),
     Deviation("batch size", "16 curves", "16 (quick: 32)",
               "in quick mode a bigger batch gets the NP off the trivial plateau within budget"),
     Deviation("width d", "128", "64 (quick: 32)",
@@ -111,8 +114,8 @@ class Config:
     """Kernel output scale sigma_f ~ U[lo, hi) per curve (paper: 0.1, 1.0)."""
     noise: float = 0.02
     """Std of the jitter on the kernel diagonal (paper: 0.02)."""
-    lr: float = 3e-4
-    """Adam learning rate, constant (paper: 1e-4 over 100x more iterations)."""
+    lr: float = 1e-3
+    """Adam learning rate, constant (paper: 1e-4 over ~17x more iterations)."""
     iterations: int = 6000
     """Training iterations per model (paper: 100,000)."""
     eval_every: int = 600
@@ -466,7 +469,7 @@ def predict_curve(models, curve, dev):
 
 
 # ---------------------------------------------------------------------------------------------
-# claims: thresholds in one place per mode; quick set from seeds 100-119, full from seed 0
+# claims: thresholds in one place per mode; quick set from seeds 100-119, full from seeds 0-2
 
 
 @dataclass(frozen=True)
@@ -488,7 +491,7 @@ class Thresholds:
 
 
 THRESHOLDS = {
-    "full": Thresholds(learned=0.85, ctx_gap=0.5, ctx_ratio=4.0, all_gap=0.1, heldout_ratio=0.75,
+    "full": Thresholds(learned=0.8, ctx_gap=0.5, ctx_ratio=4.0, all_gap=0.1, heldout_ratio=0.75,
                        speed_it=0.5, speed_time=0.6),
     "quick": Thresholds(learned=0.93, ctx_gap=0.4, ctx_ratio=4.0, all_gap=0.075,
                         heldout_ratio=0.8, speed_it=0.5, speed_time=0.8),
