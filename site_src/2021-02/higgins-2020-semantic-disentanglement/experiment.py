@@ -726,8 +726,9 @@ def panels(result: dict, runs: list) -> list[Panel]:
             "Faces from few neurons",
             partial(draw_decoded, result=result),
             "Fig. 7c analogue: novel faces, each model's own reconstruction, and the face decoded "
-            "from single matched neurons, with its MSE against that reconstruction. The β=16 "
-            "model is the blurrier autoencoder, but its few neurons recover what it encodes.",
+            f"from single matched neurons, with its MSE against that reconstruction. The "
+            f"β={b_hi:g} model is the blurrier autoencoder, but its few neurons recover what it "
+            "encodes.",
         ),
     ]
 
@@ -801,7 +802,7 @@ THRESHOLDS = {
         plain_gap=0.15,
         plain_rho=0.0,
         axis_hi=0.25,
-        axis_gap=0.15,
+        axis_gap=0.1,
         udr_ratio=1.5,
         rho_udr_axis=0.4,
         r_udr_axis=0.0,
