@@ -113,7 +113,9 @@ def test_plain_alignment_is_confounded_by_the_count(exp, recorded):
     rng = np.random.default_rng(3)
 
     def entangled(k):
-        return np.mean([exp.alignment(_code(f, k, exp.random_rotation(k, rng)), r, 0.05) for _ in range(4)])
+        return np.mean(
+            [exp.alignment(_code(f, k, exp.random_rotation(k, rng)), r, 0.05) for _ in range(4)]
+        )
 
     assert entangled(3) > entangled(5) + 0.1
 
@@ -244,8 +246,26 @@ def test_neurons_read_exactly_one_factor(exp):
 # full run
 
 
+@pytest.fixture(scope="module")
+def full(exp):
+    return run_mode(exp, 0, "full")
+
+
 @pytest.mark.slow
-def test_full_claims_hold(exp):
-    result = run_mode(exp, 0, "full")
-    assert result["mode"] == "full"
-    assert failed_claims(exp, result) == []
+def test_full_claims_hold(exp, full):
+    assert full["mode"] == "full"
+    assert len(full["beta"]) == 40  # 8 β × 5 seeds, the Fig. 3d sweep
+    assert failed_claims(exp, full) == []
+
+
+@pytest.mark.slow
+def test_full_beta_held_breaks_every_finding(exp):
+    """The issue's control at full size: every model trained at β = 1, labels kept."""
+    result = run_mode(exp, 0, "full", hold_beta=1.0)
+    holding = [c.id for c in exp.claims(result) if c.holds and c.kind != "baseline"]
+    assert holding == []
+
+
+@pytest.mark.slow
+def test_full_panels_draw(exp, full):
+    assert draw_panels(exp, full, [full]) == 4
