@@ -82,7 +82,9 @@ DEVIATIONS = [
         "alignment score (lasso weights' entropy per neuron)",
         "axis alignment (A − A_rot)/(1 − A_rot) against the same units randomly rotated; the "
         "plain score is shown beside it",
-        "the plain score rises with fewer active units even for an entangled code",
+        "the plain score rises with fewer active units even for an entangled code: with neurons "
+        "that each mix all five factors it still rises with β (quick, 20 of 20 seeds 100-119), "
+        "axis alignment does not (0 of 20)",
     ),
     Deviation(
         "alignment details",
@@ -747,7 +749,7 @@ CONTROLS = [
         name="mixed-neurons",
         label="each synthetic neuron reads a random mix of all five factors, not one",
         override={"neuron_tuning": "mixed"},
-        breaks=("axis-alignment", "udr-tracks-neurons", "few-neuron-decoding"),
+        breaks=("axis-alignment",),
     ),
     Control(
         name="untrained",
