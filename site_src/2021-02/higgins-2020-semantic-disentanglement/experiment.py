@@ -827,8 +827,6 @@ THRESHOLDS = {
 
 
 def claims(result: dict) -> list[Claim]:
-    from scipy.stats import spearmanr
-
     full = result["mode"] != "quick"
     t = THRESHOLDS["full" if full else "quick"]
     keys = "beta align align_rot axis udr cos_dist mse_self mse_truth n_active r2_change recon_mse"
@@ -855,7 +853,7 @@ def claims(result: dict) -> list[Claim]:
     # Fig. 3b: the paper's plain alignment score rises with β (partly the active-unit count)
     gap = H["align"] - L["align"]
     if full:
-        rho = float(spearmanr(v["beta"], v["align"])[0])
+        rho = _spearman(v["beta"], v["align"])
         text = f"Spearman ρ(β, alignment) = {rho:.2f} ≥ {t.plain_rho}"
         ok, ev = rho >= t.plain_rho, {"spearman": rho}
     else:
@@ -901,7 +899,7 @@ def claims(result: dict) -> list[Claim]:
     )
 
     # Fig. 3d: the models that disentangle (UDR) are the ones aligned with the neurons
-    rho = float(spearmanr(v["udr"], v["axis"])[0]) if np.ptp(v["udr"]) > 0 else 0.0
+    rho = _spearman(v["udr"], v["axis"])
     r_axis, r_plain = _pearson(v["udr"], v["axis"]), _pearson(v["udr"], v["align"])
     udr_x = H["udr"] / max(L["udr"], 1e-12)
     out.append(
@@ -951,4 +949,12 @@ def claims(result: dict) -> list[Claim]:
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson r; 0 when either side is constant (no evidence of a relation)."""
     return float(np.corrcoef(a, b)[0, 1]) if np.ptp(a) > 0 and np.ptp(b) > 0 else 0.0
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman ρ; 0 when either side is constant."""
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(a, b)[0]) if np.ptp(a) > 0 and np.ptp(b) > 0 else 0.0
