@@ -784,6 +784,8 @@ class Thresholds:
     """Median axis alignment of the β_max models at least this."""
     axis_gap: float
     """Median axis alignment, β_max − β_min, at least this (β = 1 everywhere does not pass)."""
+    udr_hi: float
+    """Mean UDR of the β_max models at least this (an untrained code's is below 0.2)."""
     udr_ratio: float
     """Mean UDR, β_max / β_min, at least this."""
     rho_udr_axis: float
@@ -805,6 +807,7 @@ THRESHOLDS = {
         plain_rho=0.0,
         axis_hi=0.25,
         axis_gap=0.1,
+        udr_hi=0.45,
         udr_ratio=1.5,
         rho_udr_axis=0.4,
         r_udr_axis=0.0,
@@ -817,6 +820,7 @@ THRESHOLDS = {
         plain_rho=0.7,
         axis_hi=0.3,
         axis_gap=0.2,
+        udr_hi=0.45,
         udr_ratio=1.5,
         rho_udr_axis=0.6,
         r_udr_axis=0.6,
@@ -906,13 +910,19 @@ def claims(result: dict) -> list[Claim]:
         Claim(
             id="udr-tracks-neurons",
             statement=(
-                f"The models that disentangle are the ones aligned with the neurons: UDR "
-                f"{bh}/{bl} = {udr_x:.1f} ≥ {t.udr_ratio}, and over {len(v['udr'])} models "
+                f"The models that disentangle are the ones aligned with the neurons: UDR {bh} "
+                f"{H['udr']:.2f} ≥ {t.udr_hi} ({bl} {L['udr']:.2f}, ratio {udr_x:.1f} ≥ "
+                f"{t.udr_ratio}), and over {len(v['udr'])} models "
                 f"ρ(UDR, axis alignment) = {rho:.2f} ≥ {t.rho_udr_axis}, r = {r_axis:.2f} ≥ "
                 f"{t.r_udr_axis} (plain score: r = {r_plain:.2f}; paper 0.96)"
             ),
-            holds=udr_x >= t.udr_ratio and rho >= t.rho_udr_axis and r_axis >= t.r_udr_axis,
+            holds=H["udr"] >= t.udr_hi
+            and udr_x >= t.udr_ratio
+            and rho >= t.rho_udr_axis
+            and r_axis >= t.r_udr_axis,
             evidence={
+                "udr_hi": H["udr"],
+                "udr_lo": L["udr"],
                 "udr_ratio": udr_x,
                 "spearman_udr_axis": rho,
                 "r_udr_axis": r_axis,
