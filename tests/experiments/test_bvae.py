@@ -62,7 +62,7 @@ def test_deviations_and_caveat_are_stated(exp):
     assert "synthetic neurons" in exp.__doc__.replace("\n", " ")
     assert "not real IT cortex" in exp.CAVEAT
     whats = {d.what for d in exp.DEVIATIONS}
-    assert {"neurons", "stimuli", "model", "number of models", "ceiling"} <= whats
+    assert {"neurons", "stimuli", "model", "likelihood", "number of models", "ceiling"} <= whats
 
 
 def test_result_is_small(quick):
