@@ -29,7 +29,7 @@ Deviations from the paper (each one is a row of `DEVIATIONS`, shown on the page)
 * MIG and UDR follow disentanglement_lib, on 1000 "recording" stimuli instead of 10 000.
 * Ceiling = the ground-truth factors used as a model (1.00 by construction); the paper used
   held-out neurons.
-* Decoding: the number of neurons used is the number of active units (full mode: 3-4 at β = 16,
+* Decoding: the number of neurons used is the number of active units (full mode: 3-6 at β = 16,
   6-7 at β = 1; quick: 2-4 and 8; the paper: 12 of 159 for β-VAE, 27-30 for VAE/AE); claims use
   every model per β, the panel shows the best-UDR model (as the paper did).
 * Quick mode: β ∈ {1, 16} × 3 seeds, 800 steps.
@@ -113,7 +113,7 @@ DEVIATIONS = [
     Deviation(
         "decoding (Fig. 7)",
         "best-UDR model, 12 matched neurons (AE 30, VAE 27)",
-        "as many neurons as active units (full mode: 3-4 at β = 16, 6-7 at β = 1); the claim "
+        "as many neurons as active units (full mode: 3-6 at β = 16, 6-7 at β = 1); the claim "
         "averages every model of a β, the panel shows the best-UDR one",
         "our models have 8 latent units, not a dozen or more",
     ),
