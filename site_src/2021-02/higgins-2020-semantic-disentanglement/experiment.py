@@ -30,8 +30,9 @@ Deviations from the paper (each one is a row of `DEVIATIONS`, shown on the page)
 * Ceiling = the ground-truth factors used as a model (1.00 by construction); the paper used
   held-out neurons.
 * Decoding: the number of neurons used is the number of active units (full mode: 3-6 at β = 16,
-  6-7 at β = 1; quick: 2-4 and 8; the paper: 12 of 159 for β-VAE, 27-30 for VAE/AE); claims use
-  every model per β, the panel shows the best-UDR model (as the paper did).
+  6-7 at β = 1; quick: a mean of 2.0-3.6 per seed at β = 16, 8 at β = 1; the paper: 12 of 159
+  for β-VAE, 27-30 for VAE/AE); claims use every model per β, the panel shows the best-UDR
+  model (as the paper did).
 * Quick mode: β ∈ {1, 16} × 5 seeds, 800 steps (5, not 3: with 3 models per β the median of
   three β = 1 models reached the β16 threshold on one seed of the β-held control).
 """
