@@ -70,11 +70,11 @@ def _code_hash() -> str:
 def compact_control(claim: ClaimCheck) -> str:
     """The slide's short form of a claim's controls ('' when none is declared)."""
     held = [k for k in claim.controls if k.holds is True]
-    if held:
-        return "STILL HOLDS when " + "; ".join(k.label for k in held)
+    if held:  # the page has the labels and numbers; the slide names the controls
+        return "STILL HOLDS under " + ", ".join(k.name for k in held)
     broke = [k for k in claim.controls if k.broke]
     if broke:
-        return "fails when " + "; ".join(k.label for k in broke)
+        return "fails under " + ", ".join(k.name for k in broke)
     if claim.kind == "expected":
         return "expected cost, not evidence"
     return "control not run" if claim.controls else ""
