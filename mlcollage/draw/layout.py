@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mlcollage.text import venue_line
+from mlcollage.text import shorten, venue_line
 
 W, H, DPI = 1920, 1080, 100
 STYLE = Path(__file__).with_name("collage.mplstyle")
@@ -213,6 +213,9 @@ def draw_slide(inp: SlideInput, panels: list[Any] | None = None, caveat: str = "
     return fig
 
 
+CLAIM_CHARS = 120
+"""A claim's statement on the slide is cut to this many characters, so that seven claims with
+their seeds and controls still fit the box at a readable size."""
 COLUMN = (0.685, 0.285)
 """The right column's left edge and width (figure fractions): takeaways, then the claims box."""
 
@@ -323,7 +326,7 @@ def _draw_claims(fig: Any, inp: SlideInput) -> None:
         (
             "✓" if c.reproduced and not c.control_failed else "✗",
             OK if c.reproduced and not c.control_failed else NO,
-            c.statement
+            shorten(c.statement, CLAIM_CHARS)  # the page has the whole statement
             + (f" ({c.holds_in}/{c.n_seeds} seeds)" if c.n_seeds > 1 else "")
             + (f" — {c.control}" if c.control else " — not tested against a control"),
         )
