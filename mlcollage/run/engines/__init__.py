@@ -24,13 +24,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from mlcollage.model import Resources
-from mlcollage.run.worker import Job, JobResult
+if TYPE_CHECKING:  # the registry is read by the CLI's help: it imports nothing else of mlcollage
+    from mlcollage.model import Resources
+    from mlcollage.run.worker import Job, JobResult
 
-Progress = Callable[[Job, int, int], None]
-Done = Callable[[JobResult], None]
+Progress = Callable[["Job", int, int], None]
+Done = Callable[["JobResult"], None]
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -243,6 +244,8 @@ def schedule(
     too, unless ``engine.queues`` (Slurm: waiting in the queue is normal). Exclusive jobs (CUDA
     on one machine) run one at a time.
     """
+    from mlcollage.run.worker import JobResult
+
     pending = list(jobs)
     running: dict[str, list[Any]] = {}  # label -> [job, handle, clock start, started]
     results: list[JobResult] = []
