@@ -188,13 +188,13 @@ def test_serve_survives_a_broken_edit(server) -> None:
     index = project / "site_src/2020-01/alpha-2019-toy/index.md"
     good = index.read_text()
     index.write_text(good.replace("title: A Toy Paper", "title: [A Toy Paper"))
-    wait_for(lambda: json.loads(get(url + "__mlcollage/status"))["error"] != "", 3.0)
+    wait_for(lambda: json.loads(get(url + "__mlcollage/status"))["error"] != "", 10.0)
     status = json.loads(get(url + "__mlcollage/status"))
     assert "index.md:2: invalid YAML" in status["error"]
     assert "A Toy Paper about Linear Regression" in get(url + "index.html")  # last good site still served
     index.write_text(good.replace("A Toy Paper about", "A Fixed Toy Paper about"))
     wait_for(lambda: "A Fixed Toy Paper" in get(url + "index.html"), 10.0)  # correctness, not speed
-    wait_for(lambda: json.loads(get(url + "__mlcollage/status"))["error"] == "", 2.0)
+    wait_for(lambda: json.loads(get(url + "__mlcollage/status"))["error"] == "", 10.0)
 
 
 def test_published_build_has_no_live_reload(project: Path) -> None:
