@@ -1,9 +1,10 @@
-"""Quick-mode pass rates on seeds no test uses: per claim, and per control (did it break its claims).
+"""Quick-mode pass rates on seeds no test uses: per claim, and per control (did it break them).
 
     python bench/seeds.py rahaman-2019-spectral-bias [--seeds 100-119] [--jobs 2]
 
 Thresholds are set from these runs, never from the seeds the tests use (tests use seeds < 100).
-Each seed runs in its own process with one torch thread; prints a Markdown table.
+Each seed runs in a fresh process forked from a server that preloaded what a build's workers
+preload (torch, torch._dynamo), with one torch thread; prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -67,8 +68,11 @@ def main() -> None:
     tasks = [(script, s, "") for s in args.seeds]
     tasks += [(script, s, c.name) for c in controls for s in args.seeds]
     runs: list[tuple[int, str, dict[str, bool], float, float]] = []
-    ctx = __import__("multiprocessing").get_context("spawn")
-    with cf.ProcessPoolExecutor(args.jobs, mp_context=ctx) as pool:
+    from mlcollage.run.engines.local import PRELOAD
+
+    ctx = __import__("multiprocessing").get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)  # as a build's workers: imports are not the run's cost
+    with cf.ProcessPoolExecutor(args.jobs, mp_context=ctx, max_tasks_per_child=1) as pool:
         for fut in cf.as_completed([pool.submit(_one, *t) for t in tasks]):
             runs.append(fut.result())
     quick = [r for r in runs if not r[1]]
@@ -82,16 +86,20 @@ def main() -> None:
     walls = sorted(r[3] for r in quick)
     cpus = sorted(r[4] for r in quick)
     if quick:
-        print(f"\nquick run: wall median {walls[n // 2]:.1f} s, max {walls[-1]:.1f} s; "
-              f"CPU median {cpus[n // 2]:.1f} s, max {cpus[-1]:.1f} s")
+        print(
+            f"\nquick run: wall median {walls[n // 2]:.1f} s, max {walls[-1]:.1f} s; "
+            f"CPU median {cpus[n // 2]:.1f} s, max {cpus[-1]:.1f} s"
+        )
     for c in controls:
         under = [r for r in runs if r[1] == c.name]
         print(f"\n### control `{c.name}` ({c.mode}): {c.label}\n")
         print("| claim it must break | broken | seeds where it still holds |\n|---|---|---|")
         for i in c.breaks:
             held = sorted(r[0] for r in under if r[2].get(i, False))
-            print(f"| {i} | {len(under) - len(held)}/{len(under)} | "
-                  f"{', '.join(map(str, held)) or '-'} |")
+            print(
+                f"| {i} | {len(under) - len(held)}/{len(under)} | "
+                f"{', '.join(map(str, held)) or '-'} |"
+            )
 
 
 if __name__ == "__main__":

@@ -147,14 +147,13 @@ def test_staircase_scores_every_claim(sb):
 
     good = {
         "mode": "full",
-        "its": its,
         "K": K,
-        "n_iters": 30000,
         "trivial_mse": 5.0,
         "level": 0.5,
         "robust": np.tile(np.linspace(1.2, 0.4, 10), (11, 1)),
     }
     for case in sb.CASES:
+        good[f"its_{case}"], good[f"n_iters_{case}"] = its, 30000
         good[f"amp_{case}"] = stair(sb.OFFICIAL_CROSS[case])
         good[f"loss_{case}"] = np.linspace(5.0, 0.01, len(its))
     assert failed_claims(sb, good) == []
@@ -208,8 +207,10 @@ def test_quick_claims_hold(sb, quick, seed):
 def test_quick_result_shape(sb, quick):
     r = quick[0]
     assert r["mode"] == "quick"
-    T = len(r["its"])
-    assert r["amp_equal"].shape == r["amp_increasing"].shape == (T, 10)
+    for case, n in zip(sb.CASES, sb.Config.quick().n_iters, strict=True):
+        T = len(r[f"its_{case}"])
+        assert r[f"n_iters_{case}"] == r[f"its_{case}"][-1] == n
+        assert r[f"amp_{case}"].shape == (T, 10) and r[f"loss_{case}"].shape == (T,)
     assert r["robust"].shape == (11, 10)
     np.testing.assert_allclose(r["robust"][0], 1.0, atol=1e-5)  # δ = 0 keeps everything
 
@@ -232,7 +233,7 @@ def test_deviations_and_caveat(sb):
 
 
 def test_same_seed_same_result(sb):
-    small = dict(n_iters=60, n_perturb=3, n_perturb_samples=4)
+    small = dict(n_iters=(60, 40), n_perturb=3, n_perturb_samples=4)
     a, b = run_mode(sb, 5, "quick", **small), run_mode(sb, 5, "quick", **small)
     assert_same_result(a, b)
     assert not np.array_equal(a["target_equal"], run_mode(sb, 6, "quick", **small)["target_equal"])

@@ -16,18 +16,21 @@ iteration at which Ā_k first reaches 0.5. An untrained network (learning rate 0
 at any k, so every claim fails under that control.
 
 Deviations from the paper (and the official notebooks), listed as data in `DEVIATIONS`:
-- the time scale is compressed: width 128 instead of 256, Adam lr 2e-3 instead of 3e-4, 15,000
-  iterations instead of 60,000, and 3 runs per case instead of 20. With equal amplitudes every
-  frequency reaches 0.5, in the paper's order, 2-3× sooner than in the notebook; with amplitudes
-  rising with k only the lower half does within 15,000 iterations (the notebook's 20-run mean gets
-  all ten there by ~25k), so the louder-high-k claims are judged on the k that are reached.
+- the time scale is compressed: width 128 instead of 256, 3 runs per case instead of 20, and
+  per case its own Adam rate and length instead of lr 3e-4 for 60,000 iterations: equal
+  amplitudes at lr 2e-3 for 15,000 iterations (every frequency reaches 0.5, in the paper's order,
+  2-3× sooner than in the notebook), amplitudes rising with k at lr 1e-3 for 24,000 (8-9 of 10
+  reach 0.5, as the notebook's 20-run mean reaches all ten by ~25k; at 2e-3 the louder high k
+  stall). The claims compare frequencies within a case, never across cases.
 - the R runs of a case are trained together as one batched network (independent weights, summed
   per-run losses, so gradients and Adam states stay independent); weights are drawn from the
-  PyTorch default distribution U(±1/√fan_in) with our own seeded generator.
+  PyTorch default distribution U(±1/√fan_in) with our own seeded generator. Adam is PyTorch's
+  fused implementation (the same update, 3× faster on one CPU thread).
 - Sec. 4 robustness uses the ICML_Robustness notebook's metric (mean over random directions of
   |f̃_{θ+δu}(k)| / |f̃_θ(k)|) on the equal-amplitude nets of Fig. 1a, with fewer nets (3, not 5),
   a coarser δ grid (11 values in [0, 5], not 100) and fewer directions (24, not 100).
-- quick mode (the tests and the negative controls): 2 runs per case and 1,200 iterations, so only
+- quick mode (the tests and the negative controls): 2 runs per case, 1,200 iterations at lr 2e-3
+  in both cases, so only
   k = 5-15 reach 0.35; "not reached" counts as later than any reached iteration, and the Sec. 4
   claim compares k = 5 with the other (1-3) learned k instead of ranking the learned k.
 - "k is learned before k + 5" allows a tie: k + 5 crossing up to 10 % sooner than k still counts
@@ -46,24 +49,31 @@ from mlcollage.experiment import CMAP, PALETTE, Claim, Control, Deviation, Panel
 
 #: One or two sentences for the page and slide.
 CAVEAT = (
-    "Time scale compressed: 15,000 Adam steps at lr 2e-3 (width 128, 3 runs) instead of the "
-    "paper's 60,000 at lr 3e-4 (width 256, 20 runs); with equal amplitudes every frequency is "
-    "learned in the paper's order, with rising amplitudes only the lower half within the budget."
+    "Time scale compressed: width 128 and 3 runs (paper: 256, 20); equal amplitudes train for "
+    "15,000 Adam steps at lr 2e-3, rising amplitudes for 24,000 at 1e-3, instead of the paper's "
+    "60,000 at 3e-4 for both. Every frequency is learned in the paper's order with equal "
+    "amplitudes, 8-9 of 10 with rising amplitudes."
 )
 
 DEVIATIONS = [
     Deviation("hidden width", "256", "128", "4× cheaper per step on one CPU thread"),
-    Deviation("Adam learning rate", "3e-4", "2e-3", "compresses the time scale ~3×"),
+    Deviation(
+        "Adam learning rate",
+        "3e-4 in both cases",
+        "2e-3 equal A, 1e-3 rising A (quick: 2e-3 both)",
+        "compresses the time scale 2-3×; at 2e-3 the rising case's loud high k stall "
+        "(5-8 of 10 reached in 15,000 iterations), at 1e-3 the equal case is ~1.5× slower",
+    ),
     Deviation(
         "training iterations",
-        "60,000",
-        "15,000 (quick: 1,200)",
+        "60,000 in both cases",
+        "15,000 equal A, 24,000 rising A (quick: 1,200 both)",
         "the 240 s CPU budget per seed (quick: 15 s)",
     ),
     Deviation(
         "rising-amplitude case (Fig. 1b) learned",
         "all 10 k reach Ā ≥ 0.5 by ~25k iterations",
-        "about the lower 5 within 15,000 (seed 0: k = 5-25)",
+        "8-9 of 10 within 24,000 (k = 45 and/or 50 short of 0.5)",
         "the budget; its claims count 'not reached' as later than any reached k",
     ),
     Deviation("runs per case", "20", "3 (quick: 2)", "CPU budget; spectra averaged over runs"),
@@ -111,10 +121,14 @@ class Config:
     """Hidden width of the MLP (paper: 256)."""
     depth: int = 6
     """Number of Linear layers, as the notebook's DEPTH."""
-    lr: float = 2e-3
-    """Adam learning rate (paper: 3e-4); 0 is the untrained control."""
-    n_iters: int = 15000
-    """Full-batch training iterations (paper: 60,000)."""
+    lr: tuple[float, float] = (2e-3, 1e-3)
+    """Adam learning rate per case (equal, increasing) (paper: 3e-4 for both); 0 is the
+    untrained control. At 2e-3 the rising case's louder high k stall (5-8 of 10 reached 0.5 in
+    15,000 iterations on seeds 0-2); at 1e-3 the equal case is ~1.5× slower (6-10 of 10 in
+    16,000), so each case gets the rate at which it trains within the budget."""
+    n_iters: tuple[int, int] = (15000, 24000)
+    """Full-batch training iterations per case (equal, increasing) (paper: 60,000 for both).
+    The rising-amplitude case takes longer to reach its louder high k (official: ~25k)."""
     record_every: int = 50
     """Record f(t) on the 200 inputs every this many iterations (paper: 100)."""
     n_runs: int = 3
@@ -132,7 +146,14 @@ class Config:
 
     @classmethod
     def quick(cls) -> "Config":
-        return cls(n_iters=1200, n_runs=2, record_every=25, level=0.35, n_perturb_samples=12)
+        return cls(
+            n_iters=(1200, 1200),
+            lr=(2e-3, 2e-3),
+            n_runs=2,
+            record_every=25,
+            level=0.35,
+            n_perturb_samples=12,
+        )
 
     def amplitudes(self, case: str) -> np.ndarray:
         """A_i: all 1 ("equal", Fig. 1a) or 0.1, 0.2, …, 1.0 ("increasing", Fig. 1b)."""
@@ -257,13 +278,20 @@ def run(config: Config, ctx) -> dict:
     gen = ctx.generator(0)  # phases first, then the weights, from one stream
     data = make_targets(config, gen)
     params = init_mlp(2 * config.n_runs, config.width, config.depth, gen)
-    preds, losses, params = train(config, ctx, params, data)  # Fig. 1 and Fig. 2
-    out = {"mode": ctx.mode, "n_iters": config.n_iters, "n_runs": config.n_runs}
-    out["level"] = config.level
-    out |= spectra(config, data, preds, losses)
-    R = config.n_runs
-    equal_nets = [(W[:R], b[:R]) for W, b in params]
-    out["robust"] = perturbation_spectra(config, ctx, equal_nets, data["x"][:R])  # Sec. 4
+    R, out = config.n_runs, {"mode": ctx.mode, "n_runs": config.n_runs, "level": config.level}
+    out["K"] = data["K"].astype(np.int32)
+    total, done, trained = sum(config.n_iters), 0, {}
+    for c, (case, n_iters, lr) in enumerate(zip(CASES, config.n_iters, config.lr, strict=True)):
+        rows = slice(c * R, (c + 1) * R)  # the case's R nets, trained on their own (Fig. 1, 2)
+        nets = [(W[rows], b[rows]) for W, b in params]
+        tick = partial(lambda i, d: ctx.progress(d + i, total), d=done)
+        preds, losses, trained[case] = train(config, nets, data["x"][rows], data["y_t"][rows],
+                                             n_iters, lr, ctx.device, tick)  # fmt: skip
+        out[f"n_iters_{case}"] = n_iters
+        out |= spectra(config, data, case, preds, losses, n_iters)
+        done += n_iters
+    out["trivial_mse"] = float((data["y"][:R] ** 2).mean())  # MSE of f ≡ 0, equal case
+    out["robust"] = perturbation_spectra(config, ctx, trained["equal"], data["x"][:R])  # Sec. 4
     out["perturb_norms"] = np.linspace(0, config.perturb_max, config.n_perturb).astype(np.float32)
     return out
 
@@ -280,21 +308,21 @@ def make_targets(cfg: Config, gen) -> dict:
     return {"K": K, "A": A, "t": t, "y": y, "x": x, "y_t": y_t}
 
 
-def train(cfg: Config, ctx, params: list, data: dict):
-    """Full-batch MSE + Adam; returns f on the inputs [T, 2R, N], per-run MSE [T, 2R], params."""
-    dev = ctx.device
+def train(cfg: Config, params: list, x, y, n_iters: int, lr: float, dev, progress):
+    """Full-batch MSE + Adam on R nets; returns f on the inputs [T, R, N], per-run MSE [T, R]
+    and the trained params. Fused Adam: the same update as the default loop, 3× faster on CPU."""
     params = [(W.to(dev).requires_grad_(), b.to(dev).requires_grad_()) for W, b in params]
-    x, y = data["x"].to(dev), data["y_t"].to(dev)
-    opt = torch.optim.Adam([p for pair in params for p in pair], lr=cfg.lr)
+    x, y = x.to(dev), y.to(dev)
+    opt = torch.optim.Adam([p for pair in params for p in pair], lr=lr, fused=True)
     preds, losses = [], []
-    for it in range(cfg.n_iters + 1):
-        f = mlp(params, x)  # [2R, N, 1]
-        mse = ((f - y) ** 2).mean(dim=(1, 2))  # [2R] per-run loss
+    for it in range(n_iters + 1):
+        f = mlp(params, x)  # [R, N, 1]
+        mse = ((f - y) ** 2).mean(dim=(1, 2))  # [R] per-run loss
         if it % cfg.record_every == 0:
             preds.append(f.detach().squeeze(-1).cpu().numpy())
             losses.append(mse.detach().cpu().numpy())
-            ctx.progress(it, cfg.n_iters)
-        if it == cfg.n_iters:
+            progress(it)
+        if it == n_iters:
             break
         opt.zero_grad(set_to_none=True)
         mse.sum().backward()  # summed: each net gets its own gradient
@@ -303,22 +331,21 @@ def train(cfg: Config, ctx, params: list, data: dict):
     return np.stack(preds), np.stack(losses), params
 
 
-def spectra(cfg: Config, data: dict, preds: np.ndarray, losses: np.ndarray) -> dict:
-    """Ā_k over training per case (Fig. 1 heatmaps), the loss, and fit snapshots (Fig. 2)."""
-    R, K = cfg.n_runs, data["K"]
-    its = np.arange(0, cfg.n_iters + 1, cfg.record_every)  # [T]
-    out = {"its": its.astype(np.int32), "K": K.astype(np.int32)}
-    for c, case in enumerate(CASES):
-        rows = slice(c * R, (c + 1) * R)
-        amp = spectral_amplitude(preds[:, rows], K, data["A"][c])  # [T, R, n_k]
-        out[f"amp_{case}"] = amp.mean(axis=1).astype(np.float32)  # Ā [T, n_k], Fig. 1 heatmap
-        out[f"loss_{case}"] = losses[:, rows].mean(axis=1).astype(np.float32)  # [T]
-        out[f"target_{case}"] = data["y"][c * R].astype(np.float32)  # run 0 of the case, [N]
-        snap = sorted({len(its) // 10, len(its) - 1})  # ~10 % and 100 % of training
-        out[f"snap_its_{case}"] = its[snap].astype(np.int32)
-        out[f"snap_{case}"] = preds[snap, c * R].astype(np.float32)  # [2, N]
-    out["trivial_mse"] = float((data["y"][:R] ** 2).mean())  # MSE of f ≡ 0, equal case
-    return out
+def spectra(cfg: Config, data: dict, case: str, preds, losses, n_iters: int) -> dict:
+    """Ā_k over training of one case (Fig. 1 heatmap), its loss, and fit snapshots (Fig. 2);
+    preds [T, R, N], losses [T, R]."""
+    c, K = CASES.index(case), data["K"]
+    its = np.arange(0, n_iters + 1, cfg.record_every)  # [T]
+    amp = spectral_amplitude(preds, K, data["A"][c])  # [T, R, n_k]
+    snap = sorted({len(its) // 10, len(its) - 1})  # ~10 % and 100 % of training
+    return {
+        f"its_{case}": its.astype(np.int32),
+        f"amp_{case}": amp.mean(axis=1).astype(np.float32),  # Ā [T, n_k], Fig. 1 heatmap
+        f"loss_{case}": losses.mean(axis=1).astype(np.float32),  # [T]
+        f"target_{case}": data["y"][c * cfg.n_runs].astype(np.float32),  # run 0 of the case
+        f"snap_its_{case}": its[snap].astype(np.int32),
+        f"snap_{case}": preds[snap, 0].astype(np.float32),  # [2, N]
+    }
 
 
 def perturbation_spectra(cfg: Config, ctx, params: list, x) -> np.ndarray:
@@ -357,8 +384,19 @@ CASE_LABEL = {"equal": "equal A", "increasing": "A rising with k"}
 CASE_COLOR = {"equal": PALETTE["blue"], "increasing": PALETTE["orange"]}
 
 
-def draw_heatmap(ax, result: dict, case: str, colorbar: bool = True) -> None:
-    amp, K, n = result[f"amp_{case}"], result["K"], int(result["n_iters"])
+def draw_heatmaps(ax, result: dict) -> None:
+    """Fig. 1a and 1b side by side in one panel, one colour scale (the colorbar on the right)."""
+    ax.set_axis_off()
+    left = ax.inset_axes((0.0, 0.0, 0.44, 1.0))
+    right = ax.inset_axes((0.53, 0.0, 0.44, 1.0))
+    draw_heatmap(left, result, "equal", colorbar=False)
+    draw_heatmap(right, result, "increasing", colorbar=True, ylabel=False)
+    left.set_title("equal A", fontsize=10)
+    right.set_title("A rising 0.1 → 1.0 with k", fontsize=10)
+
+
+def draw_heatmap(ax, result: dict, case: str, colorbar: bool = True, ylabel: bool = True) -> None:
+    amp, K, n = result[f"amp_{case}"], result["K"], int(result[f"n_iters_{case}"])
     half = (K[1] - K[0]) / 2
     im = ax.imshow(
         np.clip(amp, 0, 1),
@@ -375,12 +413,13 @@ def draw_heatmap(ax, result: dict, case: str, colorbar: bool = True) -> None:
     ax.plot(K[hit], [c for c in cross if c is not None], "o", ms=4, mfc="white", mec="black",
             mew=0.6, label=f"first Ā_k ≥ {result['level']:g}")  # fmt: skip
     ax.grid(False)
-    ax.set_xticks(K)
+    ax.set_xticks(K[::2])
     ax.set_xlabel("frequency k [Hz]")
-    ax.set_ylabel("training iteration")
-    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+    if ylabel:
+        ax.set_ylabel("training iteration")
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v / 1000:g}k")
     if colorbar:
-        ax.figure.colorbar(im, ax=ax, label="Ā_k (both heatmaps)")
+        ax.figure.colorbar(im, ax=ax, label="Ā_k", fraction=0.08, pad=0.03)
 
 
 def draw_fit(ax, result: dict) -> None:
@@ -399,7 +438,7 @@ def draw_fit(ax, result: dict) -> None:
 
 def draw_learning_time(ax, result: dict, runs: list) -> None:
     """Crossing iteration per k: every seed (small markers), the first seed (line), official."""
-    K, n = result["K"], int(result["n_iters"])
+    K, n = result["K"], max(int(result[f"n_iters_{case}"]) for case in CASES)
     top = 1.3 * n  # where "not reached" is drawn, above the budget line
     for case in CASES:
         color = CASE_COLOR[case]
@@ -424,20 +463,33 @@ def draw_learning_time(ax, result: dict, runs: list) -> None:
     ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
 
 
+def draw_robustness(ax, result: dict) -> None:
+    """Sec. 4: mean |f̃_δ(k)|/|f̃_0(k)| against the perturbation norm δ, one line per learned k."""
+    import matplotlib
+
+    s, delta = summary(result), np.asarray(result["perturb_norms"], float)
+    ratio, K = np.asarray(result["robust"], float), s["K"]
+    cmap = matplotlib.colormaps[CMAP]
+    for i in np.flatnonzero(s["learned"]):
+        ax.plot(delta, ratio[:, i], color=cmap(i / (len(K) - 1)), lw=1.6, label=f"k = {K[i]}")
+    ax.axhline(1.0, color=PALETTE["gray"], ls=":", lw=1)
+    ax.set_xlabel("perturbation norm δ")
+    ax.set_ylabel("|f̃_δ(k)| / |f̃_0(k)|")
+    ax.legend(loc="upper right", fontsize=9, ncol=2, framealpha=0.9)
+    top = float(np.nanmax(ratio[:, s["learned"]])) if s["learned"].any() else 1.0
+    ax.set_ylim(0, 1.55 * max(top, 1.0))  # headroom: the legend sits above the curves
+
+
 def panels(result: dict, runs: list) -> list:
     n_seeds, lv = len(runs), result["level"]
     return [
         Panel(
-            "Spectrum over training, equal A",
-            partial(draw_heatmap, result=result, case="equal", colorbar=False),
-            "Normalized amplitude Ā_k of the network's output at each target frequency (Fig. 1a); "
-            f"white dots: first iteration with Ā_k ≥ {lv:g}. Low frequencies light up first.",
-        ),
-        Panel(
-            "Spectrum, louder high k",
-            partial(draw_heatmap, result=result, case="increasing"),
-            "A_k rises from 0.1 (k = 5) to 1.0 (k = 50): higher k has larger amplitude and is "
-            "still learned later (Fig. 1b).",
+            "Spectrum over training",
+            partial(draw_heatmaps, result=result),
+            "Normalized amplitude Ā_k of the network's output at each target frequency, with "
+            "equal amplitudes (Fig. 1a) and amplitudes rising from 0.1 at k = 5 to 1.0 at k = 50 "
+            f"(Fig. 1b); white dots: first iteration with Ā_k ≥ {lv:g}. Low frequencies light "
+            "up first, even where the high ones are 10× louder.",
         ),
         Panel(
             "Fit over training",
@@ -451,6 +503,13 @@ def panels(result: dict, runs: list) -> list:
             f"Iteration at which Ā_k first reaches {lv:g} (log scale): ours (solid; dots: all "
             f"{n_seeds} seeds) and the official notebook (dashed; width 256, lr 3e-4, 20 runs). "
             "(official: 0.5). Open markers: not reached within the budget.",
+        ),
+        Panel(
+            "Robustness to parameter noise (Sec. 4)",
+            partial(draw_robustness, result=result),
+            "Trained equal-A networks perturbed by a random direction of norm δ in parameter "
+            "space: the fraction of each learned frequency's amplitude that survives (mean over "
+            "directions and nets). Low k survive larger perturbations.",
         ),
     ]
 
@@ -493,10 +552,10 @@ class Thresholds:
 
 
 THRESHOLDS = {
-    "full": Thresholds(  # set from full seed 0 (of 0, 1, 2 published) and the paper's table
-        rho_min=0.9,
-        min_crossed=(9, 4),
-        min_ordered=(8, 4),
+    "full": Thresholds(  # set from full seeds 0-2 and the paper's table: with rising A, 8-9 of 10
+        rho_min=0.9,  # k reach 0.5 in 24,000 iterations at lr 1e-3, 8 of 9 pairs in order
+        min_crossed=(9, 7),
+        min_ordered=(8, 7),
         tie=0.1,
         official_rho=0.9,
         ratio_range=(55.5 / 3, 55.5 * 3),
@@ -525,7 +584,7 @@ CONTROLS = [
     Control(
         name="untrained",
         label="the network is not trained (learning rate 0)",
-        override={"lr": 0.0},
+        override={"lr": (0.0, 0.0)},
         breaks=(
             "low-first",
             "low-first-louder",
@@ -541,9 +600,10 @@ CONTROLS = [
 
 def summary(result: dict) -> dict:
     """The numbers the claims and panels use, computed from the stored arrays."""
-    its, K = np.asarray(result["its"]), np.asarray(result["K"])
+    K = np.asarray(result["K"])
     s = {"K": K}
     for case in CASES:
+        its = np.asarray(result[f"its_{case}"])
         amp = np.asarray(result[f"amp_{case}"], float)  # Ā [T, n_k]
         loss = np.asarray(result[f"loss_{case}"], float)
         cross = first_crossing(amp, its, result["level"])  # first iteration Ā_k ≥ level or None
@@ -578,7 +638,7 @@ def _iters(c) -> int:
 
 def claims(result: dict) -> list:
     s, th = summary(result), THRESHOLDS[result["mode"]]
-    eq, inc, n = s["equal"], s["increasing"], int(result["n_iters"])
+    eq, inc, n = s["equal"], s["increasing"], int(result["n_iters_increasing"])
     return [
         Claim(id="low-first", **low_first(eq, th, 0, "equal amplitudes")),
         Claim(id="low-first-louder", **low_first(inc, th, 1, "amplitudes rising 10× with k")),
