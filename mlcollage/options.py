@@ -18,6 +18,14 @@ STATE_DIR = ".mlcollage"
 """The disposable build state beside site_src/ (see mlcollage.state)."""
 
 
+def packaged_theme() -> Path:
+    """The default theme: `mlcollage/theme/` in an installed wheel or sdist (setuptools packages
+    the repository's top-level templates/ there), templates/ beside the package in a checkout."""
+    here = Path(__file__).resolve().parent
+    inside = here / "theme"
+    return inside if inside.is_dir() else here.parent / "templates"
+
+
 @dataclass(frozen=True)
 class Options:
     """Everything the build (and the verbs that share its flags) needs, resolved from the flags."""
@@ -66,7 +74,18 @@ class Options:
 
     @property
     def templates(self) -> Path:
+        """The site's own templates/: each file in it overrides the packaged theme's."""
         return self.project / "templates"
+
+    @property
+    def theme(self) -> tuple[Path, ...]:
+        """Where templates and assets are looked up, first match wins: the site's templates/,
+        then the packaged default theme (file by file, like MkDocs' custom_dir)."""
+        own = self.templates
+        theme = packaged_theme()
+        if own.is_dir() and own.resolve() != theme.resolve():
+            return (own, theme)
+        return (theme,)
 
     @property
     def figures(self) -> Path:

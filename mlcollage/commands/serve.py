@@ -143,7 +143,7 @@ class Server:
     def watch(self) -> None:
         from watchfiles import watch
 
-        paths = [str(p) for p in (self.opts.src, self.opts.templates) if p.exists()]
+        paths = [str(p) for p in (self.opts.src, *self.opts.theme) if p.exists()]
         for _changes in watch(
             *paths, stop_event=self.stop, debounce=150, step=50, raise_interrupt=False
         ):

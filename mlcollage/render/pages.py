@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,12 +51,17 @@ class RenderInput:
     extra_head: str = ""  # serve mode's live-reload script; never in a published build
 
 
-def environment(template_dir: Path, bytecode_dir: Path | None = None) -> jinja2.Environment:
-    """The Jinja2 environment; compiled templates are kept in ``bytecode_dir`` when given."""
+def environment(
+    template_dir: Path | Sequence[Path], bytecode_dir: Path | None = None
+) -> jinja2.Environment:
+    """The Jinja2 environment; compiled templates are kept in ``bytecode_dir`` when given.
+
+    ``template_dir``: one folder, or the search path of `Options.theme` (a site's own
+    templates/ first: its files override the packaged theme's, one by one)."""
     if bytecode_dir is not None:
         bytecode_dir.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(template_dir)),
+        loader=jinja2.FileSystemLoader([str(d) for d in _dirs(template_dir)]),
         bytecode_cache=bytecode_dir and jinja2.FileSystemBytecodeCache(str(bytecode_dir)),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
@@ -88,7 +93,7 @@ class Renderer:
     def __init__(
         self,
         site: Site,
-        template_dir: Path,
+        template_dir: Path | Sequence[Path],
         extra: RenderInput | None = None,
         markup: Markup | None = None,
         previous: Mapping[str, str] | None = None,
@@ -358,7 +363,10 @@ def slide_alt(paper: Paper, outcome: Outcome | None) -> str:
 
 
 def render_pages(
-    site: Site, template_dir: Path, extra: RenderInput | None = None, markup: Markup | None = None
+    site: Site,
+    template_dir: Path | Sequence[Path],
+    extra: RenderInput | None = None,
+    markup: Markup | None = None,
 ) -> dict[str, bytes]:
     """All generated files of the site as `{relative path: bytes}` (a full render)."""
     return Renderer(site, template_dir, extra, markup).render_all()  # type: ignore[return-value]
@@ -369,18 +377,33 @@ def _header(digest: Digest) -> Digest:
     return dataclasses.replace(digest, papers=())
 
 
-def _templates_hash(template_dir: Path) -> str:
+def _dirs(template_dir: Path | Sequence[Path]) -> list[Path]:
+    return [template_dir] if isinstance(template_dir, Path) else [Path(d) for d in template_dir]
+
+
+def _templates_hash(template_dir: Path | Sequence[Path]) -> str:
+    """Hash of the templates a build renders with (for each name, the folder that wins)."""
+    found: dict[str, Path] = {}
+    for folder in reversed(_dirs(template_dir)):
+        for path in folder.rglob("*"):
+            rel = path.relative_to(folder)
+            if path.is_file() and rel.parts[0] != ASSET_DIR:  # assets are copied, not rendered
+                found[rel.as_posix()] = path
     h = hashlib.blake2b(digest_size=16)
-    for path in sorted(template_dir.rglob("*")):
-        rel = path.relative_to(template_dir)
-        if path.is_file() and rel.parts[0] != ASSET_DIR:  # assets are copied, not rendered
-            h.update(rel.as_posix().encode() + b"\0" + path.read_bytes())
+    for rel, path in sorted(found.items()):
+        h.update(rel.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
 
-def render_or_explain(renderer: Renderer, templates: Path) -> dict[str, bytes | None]:
+def render_or_explain(
+    renderer: Renderer, template_dir: Path | Sequence[Path]
+) -> dict[str, bytes | None]:
     """Render; a broken or missing template is bad input (`path:line: ...`, exit 2)."""
     import jinja2
+
+    dirs = _dirs(template_dir)
+    templates = dirs[0]
+    where = " or ".join(str(d) for d in dirs)
 
     try:
         return renderer.render_all()
@@ -399,7 +422,7 @@ def render_or_explain(renderer: Renderer, templates: Path) -> dict[str, bytes | 
                 Problem(
                     templates / str(exc.name),
                     1,
-                    f"template not found; expected {exc.name} in {templates}",
+                    f"template not found; expected {exc.name} in {where}",
                 )
             ]
         ) from None
@@ -446,9 +469,9 @@ def render_step(
     )
 
     def render(last: Mapping[str, Any]) -> Pages:
-        renderer = Renderer(site, opts.templates, extra, md, previous=last.get("pages", {}),
+        renderer = Renderer(site, opts.theme, extra, md, previous=last.get("pages", {}),
                             previous_files=last.get("files", {}), bytecode_dir=state.jinja)
-        return Pages(render_or_explain(renderer, opts.templates), renderer.keys)
+        return Pages(render_or_explain(renderer, opts.theme), renderer.keys)
 
     pages = render(state.last)
     out = str(opts.out_dir)

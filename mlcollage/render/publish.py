@@ -6,7 +6,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -145,15 +145,18 @@ def swap(new: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def static_copies(template_dir: Path) -> dict[str, Path]:
-    assets = template_dir / ASSET_DIR
-    if not assets.is_dir():
-        return {}
-    return {
-        f"{ASSET_DIR}/{p.relative_to(assets).as_posix()}": p
-        for p in sorted(assets.rglob("*"))
-        if p.is_file()
-    }
+def static_copies(theme: Path | Sequence[Path]) -> dict[str, Path]:
+    """The theme's assets by output path; a file in an earlier folder overrides a later one's."""
+    out: dict[str, Path] = {}
+    for folder in reversed([theme] if isinstance(theme, Path) else list(theme)):
+        assets = folder / ASSET_DIR
+        if assets.is_dir():
+            out |= {
+                f"{ASSET_DIR}/{p.relative_to(assets).as_posix()}": p
+                for p in sorted(assets.rglob("*"))
+                if p.is_file()
+            }
+    return dict(sorted(out.items()))
 
 
 BUNDLE_SKIP = {"index.md", "experiment.py"}
@@ -188,7 +191,7 @@ def publish_step(
 
     files = {rel: data for rel, data in pages.files.items() if data is not None}
     copies = (
-        static_copies(opts.templates)
+        static_copies(opts.theme)
         | bundle_copies(site)
         | slide_files(site, store, opts.mode, slides.images, slides.pdfs)
     )

@@ -1,8 +1,8 @@
 """The build manifest: a fingerprint of every input, so a rebuild with nothing changed does nothing.
 
-The fingerprint hashes the path, size and mtime of every file under `site_src/`, `templates/` and
-`figures/` (like make), the options that change the output, the versions that matter, and
-today's date (a digest dated in the future appears when its day comes). It is written after a
+The fingerprint hashes the path, size and mtime of every file under `site_src/`, `templates/`,
+the packaged theme and `figures/` (like make), the options that change the output, the versions
+that matter, and today's date (a digest dated in the future appears when its day comes). It is written after a
 successful build into `.mlcollage/manifest.json` beside the project.
 """
 
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mlcollage.files import MARKER, atomic_write
+from mlcollage.options import packaged_theme
 
 STATE_DIR = ".mlcollage"
 
@@ -55,6 +56,9 @@ def source_fingerprint(project: Path, settings: dict[str, Any]) -> str:
     )
     for name in ("site_src", "templates"):
         _walk(project / name, h)
+    theme = packaged_theme()
+    if theme != (project / "templates").resolve():  # an installed theme (a checkout's is above)
+        _walk(theme, h)
     return h.hexdigest()
 
 
