@@ -166,7 +166,7 @@ class Paper:
     arxiv: str = ""
     draft: bool = False
     number: int | None = None
-    """Position in the year's series (`ML-Collage [k/N]`); None numbers papers in order."""
+    """Position in the year's series (`ML-Collage [k]`); None numbers papers in order."""
     experiment: ExperimentSpec | None = None
     digest: str = field(default="", init=False, repr=False, compare=False)
     """A hash of all the fields above, made once (cached Papers keep it): page and slide keys."""
@@ -321,13 +321,16 @@ class PaperImages:
     height: int = 1080
 
 
-def series_numbers(site: Site) -> dict[str, tuple[int, int]]:
-    """slug -> (k, N): position in its year's series, and the year's count."""
+def series_numbers(site: Site) -> dict[str, int]:
+    """slug -> k, its position in its year's series (`ML-Collage [k]`).
+
+    The year's total is not part of it: a paper added in March must not re-number, re-draw or
+    re-key February's slides."""
     by_year: dict[str, list[Paper]] = {}
     for digest in sorted(site.digests, key=lambda d: d.month):
         by_year.setdefault(digest.month[:4], []).extend(digest.papers)
     out = {}
     for papers in by_year.values():
         for i, paper in enumerate(papers, start=1):
-            out[paper.slug] = (paper.number or i, len(papers))
+            out[paper.slug] = paper.number or i
     return out

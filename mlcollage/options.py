@@ -40,6 +40,9 @@ class Options:
     """Run (and draw) only these paper slugs; the others use their frozen results."""
     force: bool = False
     """Re-run experiments even when their frozen result is current."""
+    rerun_versions: bool = False
+    """Also re-run the results produced with other versions of mlcollage, torch or numpy than
+    the installed ones (they stay current without it: versions are provenance, not key)."""
     jobs: int = 0
     """Worker processes (0: one per core)."""
     keep_going: bool = False

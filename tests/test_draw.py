@@ -23,7 +23,7 @@ TAKEAWAYS = tuple(f"Takeaway number {i}: " + "a long sentence that would never f
 
 def slide(**kw) -> SlideInput:
     base = dict(title="On the Spectral Bias of Neural Networks", authors=("A", "B", "C", "D"),
-                venue="ICML 2019", year=2019, series="ML-Collage", number=3, total=4,
+                venue="ICML 2019", year=2019, series="ML-Collage", number=3,
                 takeaways=("Low frequencies first", "High ones later"),
                 links=(("paper", "https://arxiv.org/abs/1806.08734"),),
                 claims=(ClaimLine("lower frequencies are learned first: ρ = 0.99 ≥ 0.85", True),

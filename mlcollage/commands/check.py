@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from mlcollage.commands import report_input
 from mlcollage.content.lint import scaffold_warnings
@@ -62,7 +63,8 @@ def check_site(opts: Options) -> list[str]:
     warnings = scaffold_warnings(site)
     store = Store(opts.figures)
     stale = set()
-    for p in plan(site, store, opts.mode):
+    planned = plan(site, store, opts.mode)
+    for p in planned:
         run = f"the control '{p.control.name}'" if p.control else f"seed {p.seed}"
         if p.stored is None or not p.current:
             stale.add(p.paper.slug)
@@ -71,6 +73,8 @@ def check_site(opts: Options) -> list[str]:
             warnings.append(
                 f"{p.paper.source}: {state} for {run}; `mlcollage build` will run it"
             )
+    for line in version_notes(site, planned):
+        print(f"note: {line}", file=sys.stderr)
     frozen = {slug: o for slug, o in frozen_outcomes(site, store, opts.mode).items()
               if slug not in stale}
     sources = {paper.slug: paper.source for paper in site.papers}
@@ -78,3 +82,23 @@ def check_site(opts: Options) -> list[str]:
         slug, _, rest = problem.partition(": ")
         warnings.append(f"{sources[slug]}: {rest}")
     return warnings
+
+
+def version_notes(site: Any, planned: list[Any]) -> list[str]:
+    """One line per paper whose current frozen results were produced with other versions of
+    mlcollage, torch or numpy than the installed ones (provenance: not in the result's key)."""
+    by_paper: dict[str, dict[str, tuple[str, str]]] = {}
+    for p in planned:
+        if p.current:
+            by_paper.setdefault(p.paper.slug, {}).update(p.version_changes)
+    out = []
+    for paper in site.papers:
+        changes = by_paper.get(paper.slug)
+        if changes:
+            what = ", ".join(f"{n} {was} -> {now}" for n, (was, now) in sorted(changes.items()))
+            out.append(
+                f"{paper.source}: its frozen results were produced with other versions ({what}); "
+                "they stay current (versions are provenance, not key); "
+                "`mlcollage build --rerun-stale-versions` re-runs them"
+            )
+    return out

@@ -55,7 +55,7 @@ class SlideInput:
     year: int
     series: str
     number: int
-    total: int
+    """k of the slide's `SERIES [k]` header (0: the series name alone)."""
     takeaways: tuple[str, ...] = ()
     links: tuple[tuple[str, str], ...] = ()
     claims: tuple[ClaimLine, ...] = ()
@@ -227,7 +227,7 @@ def _draw_header(fig: Any, inp: SlideInput) -> None:
     fig.patches.append(
         Rectangle((0, 0.988), 1, 0.012, transform=fig.transFigure, color=ACCENT, zorder=0)
     )
-    label = f"{inp.series} [{inp.number}/{inp.total}]" if inp.total else inp.series
+    label = f"{inp.series} [{inp.number}]" if inp.number else inp.series
     fig.text(0.03, 0.955, label, fontsize=20, fontweight="bold", color=ACCENT, va="top")
     venue = venue_line(inp.venue, inp.year)
     fit_text(fig, venue, (0.55, 0.925, 0.42, 0.035), 20, 12, color=MUTED)

@@ -83,7 +83,7 @@ def compact_control(claim: ClaimCheck) -> str:
 def slide_input(
     paper: Paper,
     outcome: Outcome | None,
-    number: tuple[int, int],
+    number: int,
     series: str,
     run_folder: Path | None,
     summary: str,
@@ -109,8 +109,7 @@ def slide_input(
         venue=paper.venue,
         year=paper.year,
         series=series,
-        number=number[0],
-        total=number[1],
+        number=number,
         takeaways=paper.takeaways,
         links=paper.links,
         claims=claims,
@@ -275,7 +274,7 @@ def draw_stale(
 def _input(
     paper: Paper,
     outcome: Outcome | None,
-    number: tuple[int, int],
+    number: int,
     series: str,
     run_folder: Path | None,
     md: Any,

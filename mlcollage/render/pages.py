@@ -134,14 +134,14 @@ class Renderer:
         summary = self.html("paper", paper.summary_md)
         outcome = self.extra.outcomes.get(paper.slug)
         images = self.extra.images.get(paper.slug, PaperImages())
-        k, n = self.numbers.get(paper.slug, (0, 0))
+        k = self.numbers.get(paper.slug, 0)
         return {
             "paper": paper,
             "summary_html": summary,
             "description": shorten(plain_text(summary), 200),
             "outcome": outcome,
             "images": images,
-            "series": (k, n),
+            "series": k,
             "alt": slide_alt(paper, outcome),
             "caveat": self.extra.caveats.get(paper.slug, ""),
             "deviations": paper.experiment.deviations if paper.experiment else (),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from mlcollage.model import ControlSpec, Outcome, Paper, Site
 from mlcollage.run.outcome import outcome
-from mlcollage.run.store import Store, StoredRun, result_key
+from mlcollage.run.store import Store, StoredRun, result_key, version_changes
 from mlcollage.run.worker import Job
 
 
@@ -27,6 +27,11 @@ class Planned:
     @property
     def current(self) -> bool:
         return self.stored is not None and self.stored.key == self.key
+
+    @property
+    def version_changes(self) -> dict[str, tuple[str, str]]:
+        """Versions (mlcollage, torch, numpy) that differ from the ones the stored run had."""
+        return version_changes(self.stored.record) if self.stored is not None else {}
 
     @property
     def label(self) -> str:

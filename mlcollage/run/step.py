@@ -56,7 +56,8 @@ def run_stale(site: Site, opts: Options, store: Store) -> tuple[dict[str, Outcom
     todo = [
         p
         for p in planned
-        if (opts.force or not p.current) and (not opts.only or p.paper.slug in opts.only)
+        if (opts.force or not p.current or (opts.rerun_versions and p.version_changes))
+        and (not opts.only or p.paper.slug in opts.only)
     ]
     if todo and opts.no_run:
         names = ", ".join(sorted({p.paper.slug for p in todo}))

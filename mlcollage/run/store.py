@@ -26,8 +26,11 @@ from mlcollage.state.keys import versions
 if TYPE_CHECKING:
     import numpy as np  # imported where arrays are read or written: not on a rebuild's path
 
-KEY_VERSION = 1
-"""Bump to invalidate every frozen result (a change in what a result means)."""
+RESULT_FORMAT = 2
+"""Bump to invalidate every frozen result (a change in what a result means or how it is stored).
+2: tool and library versions left the key (they are provenance; see `version_changes`)."""
+KEYED_VERSIONS = ("mlcollage", "torch", "numpy")
+"""The versions format 1 keyed on, now recorded as provenance and compared by `check`."""
 
 
 def local_sources(script: Path) -> list[Path]:
@@ -64,22 +67,58 @@ def canonical_json(value: Any) -> str:
 def result_key(
     spec: ExperimentSpec, seed: int, mode: str, control: ControlSpec | None = None
 ) -> str:
-    """Hash of the sources, config overrides, seed, mode and versions: what a result depends on.
+    """Hash of what decides a result's numbers: the sources (the experiment and its local
+    imports), the config overrides, seed, mode and the result format.
 
     A control's key also hashes its name and override; a quick control ignores the front
-    matter's overrides (it runs the quick config), so only a full one hashes them.
+    matter's overrides (it runs the quick config), so only a full one hashes them. The versions
+    of mlcollage, torch and numpy are not in the key: an upgrade keeps the archive current; they
+    are provenance in result.json, and `mlcollage check` names a difference.
     """
+    return _key(spec, seed, mode, control, RESULT_FORMAT, {})
+
+
+def result_key_v1(
+    spec: ExperimentSpec, seed: int, mode: str, control: ControlSpec | None,
+    keyed_versions: dict[str, str],
+) -> str:
+    """The format-1 key (it hashed the versions too): only `run.rekey` needs it, to tell a
+    result that was current before the change from one that was already stale."""
+    return _key(spec, seed, mode, control, 1, {"versions": keyed_versions})
+
+
+def _key(
+    spec: ExperimentSpec, seed: int, mode: str, control: ControlSpec | None, fmt: int,
+    extra: dict[str, Any],
+) -> str:
     h = hashlib.sha256()
-    h.update(f"mlcollage-result/{KEY_VERSION}\n".encode())
+    h.update(f"mlcollage-result/{fmt}\n".encode())
     for path in local_sources(spec.path):
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    what: dict[str, Any] = {"config": spec.config, "seed": seed, "mode": mode,
-                            "versions": versions()}
+    what: dict[str, Any] = {"config": spec.config, "seed": seed, "mode": mode} | extra
     if control is not None:
         what |= {"control": control.name, "override": control.override,
                  "config": spec.config if control.mode == "full" else {}}
     h.update(canonical_json(what).encode())
     return h.hexdigest()
+
+
+def version_changes(record: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """name -> (version that produced the result, installed version), for each of
+    `KEYED_VERSIONS` that differs; a library that is not installed here is not compared (a
+    publishing machine without torch cannot re-run anyway)."""
+    was = (record.get("provenance") or {}).get("versions") or {}
+    now = versions()
+    return {
+        name: (str(was.get(name, "unknown")), now[name])
+        for name in KEYED_VERSIONS
+        if now.get(name, "none") != "none" and str(was.get(name)) != now[name]
+    }
+
+
+def record_text(record: dict[str, Any]) -> bytes:
+    """result.json's bytes for a record (one format for every writer)."""
+    return (json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
 @dataclass(frozen=True)
@@ -171,8 +210,8 @@ class Store:
             name = f"arrays-{hashlib.sha256(data).hexdigest()[:16]}.npz"
             atomic_write(folder / name, data)
             record["arrays"] = name
-        text = json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-        atomic_write(folder / "result.json", text.encode("utf-8"))
+        text = record_text(record)
+        atomic_write(folder / "result.json", text)
         for old in folder.glob("arrays-*.npz"):
             if old.name != record["arrays"]:
                 old.unlink(missing_ok=True)
