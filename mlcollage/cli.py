@@ -12,23 +12,51 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mlcollage.options import EXIT_INPUT, CheckArgs, NewArgs, Options, ServeArgs
+from mlcollage.options import (
+    EXIT_INPUT,
+    EXIT_OK,
+    CheckArgs,
+    InitArgs,
+    ListArgs,
+    NewArgs,
+    Options,
+    ServeArgs,
+)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
+    """What every verb that reads a project takes: -C, and how much to say."""
     p.add_argument(
         "-C",
         "--project",
         type=Path,
         default=Path("."),
         metavar="DIR",
-        help="project root with site_src/, templates/, figures/ (default: .)",
+        help="project root with site_src/, figures/ and optional templates/ (default: .)",
     )
-    p.add_argument(
-        "--drafts",
-        action="store_true",
-        help="include entries marked draft: true (and future digests)",
+    _verbosity(p)
+
+
+def _verbosity(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(
+        "-q", "--quiet", action="store_const", const=-1, dest="verbosity", default=0,
+        help="only warnings and errors (no progress, table or summary lines)",
     )
+    g.add_argument(
+        "-v", "--verbose", action="store_const", const=1, dest="verbosity",
+        help="also say, for every experiment run, whether its frozen result is current",
+    )
+
+
+def _selection(p: argparse.ArgumentParser, drafts: bool = True) -> None:
+    """Which entries a verb sees; serve always shows drafts, so it has no --drafts."""
+    if drafts:
+        p.add_argument(
+            "--drafts",
+            action="store_true",
+            help="include entries marked draft: true (and future digests)",
+        )
     p.add_argument("--future", action="store_true", help="include digests dated in the future")
 
 
@@ -47,6 +75,12 @@ def _build_flags(p: argparse.ArgumentParser) -> None:
         help="run only this paper's experiment (repeatable); others use frozen results",
     )
     p.add_argument("--force", action="store_true", help="re-run experiments even if current")
+    p.add_argument(
+        "--rerun-stale-versions",
+        action="store_true",
+        help="also re-run results produced with other mlcollage/torch/numpy versions than the "
+        "installed ones (`mlcollage check` lists them; without this flag they stay current)",
+    )
     p.add_argument(
         "-j",
         "--jobs",
@@ -110,11 +144,31 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="mlcollage",
         description="Build a monthly digest of visual paper summaries whose figures come from "
-        "reference experiments that ran.",
+        "reference experiments that ran. Start one with `mlcollage init mysite`.",
         epilog="Exit codes: 0 ok, 1 build failed (an experiment or, with --strict, a claim), "
         "2 bad input or usage.",
     )
+    p.add_argument("--version", action="version", version=f"mlcollage {_version()}")
+    p.add_argument(
+        "--print-completion",
+        choices=COMPLETION_SHELLS,
+        metavar="SHELL",
+        help="print a shell completion script (bash, zsh, tcsh), e.g. "
+        "`mlcollage --print-completion bash > ~/.local/share/bash-completion/completions/"
+        "mlcollage`",
+    )
     sub = p.add_subparsers(dest="verb", metavar="COMMAND")
+    i = sub.add_parser(
+        "init",
+        help="start a new site in DIR (site.yaml, a first month, an example paper)",
+        description="Create a site that builds at once: site.yaml with every field commented, "
+        "a first month with an example paper whose starter experiment runs in seconds (a "
+        "checked claim and its control; its result is frozen, so `build --no-run` works "
+        "without torch), .gitignore, a GitHub Pages workflow and a README. Never overwrites.",
+    )
+    i.add_argument("dir", nargs="?", type=Path, default=Path("."), metavar="DIR",
+                   help="the new site's folder (default: .); must be empty or absent")
+    _verbosity(i)
     b = sub.add_parser(
         "build",
         help="run stale experiments, draw slides, render the site",
@@ -122,14 +176,17 @@ def parser() -> argparse.ArgumentParser:
         "result is stale, draw the slides, render _site/ atomically.",
     )
     _common(b)
+    _selection(b)
     _build_flags(b)
     c = sub.add_parser(
         "check",
         help="validate site_src/ and experiment contracts; run nothing",
         description="Validate every entry and experiment contract without running "
-        "anything. Exit 2 on bad input.",
+        "anything; warn on stale results, note results made with other versions. "
+        "Exit 2 on bad input.",
     )
     _common(c)
+    _selection(c)
     c.add_argument("--strict", action="store_true", help="warnings fail the check (exit 1)")
     c.add_argument("--quick", action="store_true", help="check quick-mode results instead")
     c.add_argument(
@@ -140,6 +197,19 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--out", type=Path, metavar="DIR", help="built site for --links (default: _site)"
     )
+    ls = sub.add_parser(
+        "list",
+        help="list the papers: all that a build publishes, or only drafts, future or stale ones",
+        description="One line per paper: month, slug, state of its frozen result, title. "
+        "The filters combine (a paper matching any is listed).",
+    )
+    _common(ls)
+    ls.add_argument("--drafts", action="store_true", help="only drafts (draft: true)")
+    ls.add_argument("--future", action="store_true", help="only papers of future-dated digests")
+    ls.add_argument(
+        "--stale", action="store_true", help="only papers whose frozen results are stale or missing"
+    )
+    ls.add_argument("--quick", action="store_true", help="the quick-mode results' state")
     _new_parser(sub)
     v = sub.add_parser(
         "serve",
@@ -149,10 +219,12 @@ def parser() -> argparse.ArgumentParser:
         "Edited experiments re-run in the background. Nothing is left behind on Ctrl-C.",
     )
     _common(v)
+    _selection(v, drafts=False)
     v.add_argument(
         "--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)"
     )
     v.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    v.add_argument("--open", action="store_true", help="open the site in a web browser")
     v.add_argument("--quick", action="store_true", help="run edited experiments in quick mode")
     v.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="experiment processes")
     v.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS")
@@ -165,6 +237,15 @@ def parser() -> argparse.ArgumentParser:
     _common(k)
     k.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: _site)")
     return p
+
+
+COMPLETION_SHELLS = ("bash", "zsh", "tcsh")
+
+
+def _version() -> str:
+    from mlcollage.state.keys import versions  # package metadata only: nothing is imported
+
+    return versions()["mlcollage"]
 
 
 def _new_parser(sub: Any) -> None:
@@ -203,25 +284,29 @@ def options_from(args: argparse.Namespace) -> Options:
             print(f"mlcollage: {problem}", file=sys.stderr)
             raise SystemExit(EXIT_INPUT)
     return Options(
-        project=args.project,
+        project=getattr(args, "project", Path(".")),
         out=getattr(args, "out", None),
         quick=getattr(args, "quick", False),
         only=tuple(getattr(args, "only", ()) or ()),
         force=getattr(args, "force", False),
+        rerun_versions=getattr(args, "rerun_stale_versions", False),
         jobs=jobs or (os.cpu_count() or 1),
         keep_going=getattr(args, "keep_going", False),
         strict=getattr(args, "strict", False),
         timeout=timeout,
-        drafts=args.drafts,
-        future=args.future,
+        drafts=getattr(args, "drafts", False),
+        future=getattr(args, "future", False),
         no_cache=getattr(args, "no_cache", False),
         no_run=getattr(args, "no_run", False),
         base_url=getattr(args, "base_url", ""),
         executor=executor,
+        verbosity=getattr(args, "verbosity", 0),
     )
 
 
-def verb_args(args: argparse.Namespace) -> NewArgs | ServeArgs | CheckArgs | None:
+def verb_args(
+    args: argparse.Namespace,
+) -> NewArgs | ServeArgs | CheckArgs | ListArgs | InitArgs | None:
     """The verb's own arguments, typed."""
     if args.verb == "new":
         return NewArgs(
@@ -236,7 +321,11 @@ def verb_args(args: argparse.Namespace) -> NewArgs | ServeArgs | CheckArgs | Non
             experiment=not args.no_experiment,
         )
     if args.verb == "serve":
-        return ServeArgs(host=args.host, port=args.port)
+        return ServeArgs(host=args.host, port=args.port, open=args.open)
+    if args.verb == "list":
+        return ListArgs(drafts=args.drafts, future=args.future, stale=args.stale)
+    if args.verb == "init":
+        return InitArgs(folder=args.dir)
     if args.verb == "check":
         return CheckArgs(links=args.links)
     return None
@@ -254,6 +343,11 @@ def main(argv: list[str] | None = None) -> int:
         args = p.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    if args.print_completion:
+        import shtab  # only here: generating the script is the one use
+
+        print(shtab.complete(p, shell=args.print_completion))
+        return EXIT_OK
     if args.verb is None:
         p.print_help()
         return EXIT_INPUT

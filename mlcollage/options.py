@@ -62,6 +62,9 @@ class Options:
     """Never run experiments: publish frozen results, fail on stale ones (CI publishing)."""
     base_url: str = ""
     """Override site.yaml's base_url (e.g. for a GitHub Pages sub-path)."""
+    verbosity: int = 0
+    """-1 (-q): only warnings and errors; 0: progress, the timing table, a summary line;
+    1 (-v): also each experiment run's state before the build runs anything."""
     executor: str = "local"
     """Where experiments run: an engine of `mlcollage.run.engines.ENGINES` ('local', 'dask',
     'dask://HOST:PORT', 'slurm', 'submitit-local')."""
@@ -130,6 +133,28 @@ class ServeArgs:
     host: str = "127.0.0.1"
     port: int = 8000
     """0 picks a free port."""
+    open: bool = False
+    """Open the site in a web browser once it is served."""
+
+
+@dataclass(frozen=True)
+class ListArgs:
+    """`mlcollage list`: which papers (no filter: every paper a build publishes)."""
+
+    drafts: bool = False
+    """Only drafts."""
+    future: bool = False
+    """Only papers of digests dated in the future."""
+    stale: bool = False
+    """Only papers whose frozen results are stale or missing."""
+
+
+@dataclass(frozen=True)
+class InitArgs:
+    """`mlcollage init [DIR]`: where to start a site."""
+
+    folder: Path = Path(".")
+    """The new site's folder: absent or empty."""
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from mlcollage.commands import report_input
+from mlcollage.commands import no_site, report_input
 from mlcollage.model import BuildFailed, InputError
 from mlcollage.options import EXIT_FAILED, EXIT_INPUT, EXIT_OK, Options
 from mlcollage.render.publish import OutputError
 
 
 def run(opts: Options, args: None = None) -> int:
+    if (missing := no_site(opts)) is not None:
+        return missing
     from mlcollage.state.manifest import (
         build_settings,
         fingerprint,

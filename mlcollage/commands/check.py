@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from mlcollage.commands import report_input
+from mlcollage.commands import no_site, report_input
 from mlcollage.content.lint import scaffold_warnings
 from mlcollage.content.load import load
 from mlcollage.model import InputError, Problem
@@ -13,6 +13,8 @@ from mlcollage.options import EXIT_FAILED, EXIT_INPUT, EXIT_OK, CheckArgs, Optio
 
 
 def run(opts: Options, args: CheckArgs = CheckArgs()) -> int:  # noqa: B008 - frozen
+    if (missing := no_site(opts)) is not None:
+        return missing
     try:
         warnings = check_site(opts)
     except InputError as exc:
@@ -43,16 +45,26 @@ def run(opts: Options, args: CheckArgs = CheckArgs()) -> int:  # noqa: B008 - fr
 
 def check_site(opts: Options) -> list[str]:
     """Validate entries and experiment contracts without running or writing; return warnings."""
-    from mlcollage.experiment import ContractError, load_experiment
+    from importlib.util import find_spec
+
     from mlcollage.run.plan import frozen_outcomes, plan
     from mlcollage.run.step import strict_problems
     from mlcollage.run.store import Store
 
     site = load(opts)
     problems = []
+    runnable = all(find_spec(m) is not None for m in ("numpy", "torch"))
+    if not runnable and any(p.experiment for p in site.papers):
+        print(
+            "note: experiment contracts not checked: importing experiments needs numpy and torch "
+            "(`pip install 'mlcollage[run]'`); frozen results and entries are checked",
+            file=sys.stderr,
+        )
     for paper in site.papers:
-        if paper.experiment is None:
+        if paper.experiment is None or not runnable:
             continue
+        from mlcollage.experiment import ContractError, load_experiment
+
         script = paper.experiment.path
         try:
             load_experiment(script)  # imports the module: checks the contract, runs nothing

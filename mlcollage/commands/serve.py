@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mlcollage.commands import no_site
 from mlcollage.options import EXIT_INPUT, EXIT_OK, Options, ServeArgs
 
 STATUS_PATH = "/__mlcollage/status"
@@ -87,7 +88,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 class Server:
     """The dev server: one build at a time, the latest edit wins."""
 
-    def __init__(self, opts: Options, host: str, port: int):
+    def __init__(self, opts: Options, host: str, port: int, open_browser: bool = False):
+        self.open_browser = open_browser
         self.tmp = Path(tempfile.mkdtemp(prefix="mlcollage-serve-"))
         self.opts = dataclasses.replace(opts, out=self.tmp / "site", drafts=True, keep_going=True)
         self.state = State()
@@ -161,6 +163,10 @@ class Server:
         for t in threads:
             t.start()
         print(f"mlcollage serve: {self.url} (Ctrl-C to stop)", file=sys.stderr)
+        if self.open_browser:
+            import webbrowser
+
+            webbrowser.open(self.url)
         try:
             self.httpd.serve_forever(poll_interval=0.2)
         finally:
@@ -177,9 +183,11 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 
 def run(opts: Options, args: ServeArgs = ServeArgs()) -> int:  # noqa: B008 - frozen
+    if (missing := no_site(opts)) is not None:
+        return missing
     host, port = args.host, args.port  # port 0 is a real choice: any free port
     try:
-        server = Server(opts, host, port)
+        server = Server(opts, host, port, args.open)
     except OSError as exc:
         print(
             f"mlcollage: cannot listen on {host}:{port}: {exc.strerror}; try --port",

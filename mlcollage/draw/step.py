@@ -262,13 +262,29 @@ def draw_stale(
                 "Software": "mlcollage",
             }
             jobs.append(DrawJob(inp, str(folder), key, meta))
-    warnings = _run(jobs, n_jobs)  # now every slide.json records its key in `keys`
+    undrawn: set[str] = set()
+    if jobs and not can_draw():  # publishing without the `run` extra: pages without those slides
+        undrawn = {Path(j.folder).name for j in jobs}
+        warnings = [f"{len(jobs)} slide(s) not drawn ({', '.join(sorted(undrawn))}): drawing "
+                    "needs matplotlib and Pillow; install them with `pip install 'mlcollage[run]'`"
+                    " (or commit the slides in figures/ from a machine that has them)"]
+        images |= {slug: PaperImages() for slug in undrawn}
+        jobs = []
+    else:
+        warnings = _run(jobs, n_jobs)  # now every slide.json records its key in `keys`
     drawn, pdfs = len(jobs), {}
     for d in site.digests:
-        if d.papers:
+        if d.papers and not undrawn.intersection(p.slug for p in d.papers):
             pdfs[d.month], redrawn = _digest_pdf(d, folders, keys, store, mode, stored)
             drawn += redrawn
     return images, pdfs, warnings, drawn
+
+
+def can_draw() -> bool:
+    """Whether matplotlib and Pillow are installed (the `run` extra); found, not imported."""
+    from importlib.util import find_spec
+
+    return find_spec("matplotlib") is not None and find_spec("PIL") is not None
 
 
 def _input(

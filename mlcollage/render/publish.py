@@ -201,8 +201,10 @@ def publish_step(
             hashes[rel] = last["files"][rel]
     if last:
         n = publish_changes(files, copies, opts.out_dir, last["files"], hashes)
-        print(f"mlcollage: updated {n} of {len(hashes)} files in {opts.out_dir}", file=sys.stderr)
+        summary = f"mlcollage: updated {n} of {len(hashes)} files in {opts.out_dir}"
     else:
         publish(files, copies, opts.out_dir)
-        print(f"mlcollage: wrote {len(hashes)} files to {opts.out_dir}", file=sys.stderr)
+        summary = f"mlcollage: wrote {len(hashes)} files to {opts.out_dir}"
+    if opts.verbosity >= 0:
+        print(summary, file=sys.stderr)
     return hashes

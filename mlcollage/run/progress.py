@@ -27,7 +27,7 @@ class LiveProgress:
     On a terminal the bars update in place; elsewhere (CI logs) a line is printed per finished run.
     """
 
-    def __init__(self, total: int, stream: Any = None):
+    def __init__(self, total: int, stream: Any = None, quiet: bool = False):
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -45,8 +45,9 @@ class LiveProgress:
             TimeElapsedColumn(),
             console=self.console,
             transient=True,
-            disable=not self.console.is_terminal,
+            disable=quiet or not self.console.is_terminal,
         )
+        self.quiet = quiet
         self.tasks: dict[str, Any] = {}
         self.total = total
         self.finished = 0
@@ -70,6 +71,8 @@ class LiveProgress:
         if key in self.tasks:
             self.progress.remove_task(self.tasks.pop(key))
         word = "ran" if result.ok else "FAILED"
+        if self.quiet and result.ok:
+            return
         self.console.print(
             f"[{self.finished}/{self.total}] {word} {key} in {result.wall_s:.1f} s"
             + ("" if result.ok else f": {result.error.splitlines()[0]}"),

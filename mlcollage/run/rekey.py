@@ -32,7 +32,8 @@ def rekey(site: Site, store: Store, mode: str, dry_run: bool = False) -> Rekeyed
     """Rewrite the key of every stored run that was current under format 1."""
     out = Rekeyed([], [], [], [])
     for p in plan(site, store, mode):
-        label = f"{p.paper.slug} " + (f"control {p.control.name}" if p.control else f"seed {p.seed}")
+        run = f"control {p.control.name}" if p.control else f"seed {p.seed}"
+        label = f"{p.paper.slug} {run}"
         if p.stored is None:
             out.missing.append(label)
             continue
@@ -48,6 +49,7 @@ def rekey(site: Site, store: Store, mode: str, dry_run: bool = False) -> Rekeyed
             out.stale.append(label)
             continue
         if not dry_run:
-            atomic_write(p.stored.folder / "result.json", record_text(p.stored.record | {"key": p.key}))
+            record = p.stored.record | {"key": p.key}
+            atomic_write(p.stored.folder / "result.json", record_text(record))
         out.rewritten.append(label)
     return out

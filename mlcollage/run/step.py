@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from mlcollage.model import BuildFailed, Outcome, Site
 from mlcollage.options import Options
 from mlcollage.run.engines import EngineContext, EngineError, run_jobs
@@ -59,6 +61,12 @@ def run_stale(site: Site, opts: Options, store: Store) -> tuple[dict[str, Outcom
         if (opts.force or not p.current or (opts.rerun_versions and p.version_changes))
         and (not opts.only or p.paper.slug in opts.only)
     ]
+    if opts.verbosity > 0:
+        for p in planned:
+            state = "missing" if p.stored is None else "current" if p.current else "stale"
+            changed = ", ".join(f"{n} {a} -> {b}" for n, (a, b) in p.version_changes.items())
+            print(f"{p.label} seed {p.seed} ({p.mode}): {state}, key {p.key[:12]}"
+                  + (f"; made with {changed}" if changed else ""), file=sys.stderr)
     if todo and opts.no_run:
         names = ", ".join(sorted({p.paper.slug for p in todo}))
         raise BuildFailed(
@@ -67,7 +75,7 @@ def run_stale(site: Site, opts: Options, store: Store) -> tuple[dict[str, Outcom
         )
     results: dict[tuple[str, int, str], JobResult] = {}
     if todo:
-        with LiveProgress(len(todo)) as live:
+        with LiveProgress(len(todo), quiet=opts.verbosity < 0) as live:
             for r in _run_jobs(site, todo, opts, live):
                 results[(r.job.slug, r.job.seed, r.job.control)] = r
     outcomes: dict[str, Outcome] = {}
@@ -81,7 +89,8 @@ def run_stale(site: Site, opts: Options, store: Store) -> tuple[dict[str, Outcom
             rows += paper_rows
             if o.status == "failed":
                 failures.append(f"{paper.slug}: {o.error}")
-    print_table(rows)
+    if opts.verbosity >= 0:
+        print_table(rows)
     return outcomes, failures
 
 

@@ -2,8 +2,8 @@
 
 The fingerprint hashes the path, size and mtime of every file under `site_src/`, `templates/`,
 the packaged theme and `figures/` (like make), the options that change the output, the versions
-that matter, and today's date (a digest dated in the future appears when its day comes). It is written after a
-successful build into `.mlcollage/manifest.json` beside the project.
+that matter, and today's date (a digest dated in the future appears when its day comes). It is
+written after a successful build into `.mlcollage/manifest.json` beside the project.
 """
 
 from __future__ import annotations
