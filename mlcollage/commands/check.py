@@ -45,15 +45,14 @@ def run(opts: Options, args: CheckArgs = CheckArgs()) -> int:  # noqa: B008 - fr
 
 def check_site(opts: Options) -> list[str]:
     """Validate entries and experiment contracts without running or writing; return warnings."""
-    from importlib.util import find_spec
-
     from mlcollage.run.plan import frozen_outcomes, plan
     from mlcollage.run.step import strict_problems
     from mlcollage.run.store import Store
+    from mlcollage.state.keys import importable
 
     site = load(opts)
     problems = []
-    runnable = all(find_spec(m) is not None for m in ("numpy", "torch"))
+    runnable = importable("numpy", "torch")
     if not runnable and any(p.experiment for p in site.papers):
         print(
             "note: experiment contracts not checked: importing experiments needs numpy and torch "

@@ -35,7 +35,7 @@ from mlcollage.model import (
 )
 from mlcollage.options import Options
 from mlcollage.run.store import Store, canonical_json, local_sources
-from mlcollage.state.keys import versions
+from mlcollage.state.keys import importable, versions
 from mlcollage.state.memo import Memo, stat_key
 
 SLIDE_PNG, SLIDE_PDF, CARD_PNG, DIGEST_PDF = "slide.png", "slide.pdf", "card.png", "digest.pdf"
@@ -282,9 +282,7 @@ def draw_stale(
 
 def can_draw() -> bool:
     """Whether matplotlib and Pillow are installed (the `run` extra); found, not imported."""
-    from importlib.util import find_spec
-
-    return find_spec("matplotlib") is not None and find_spec("PIL") is not None
+    return importable("matplotlib", "PIL")
 
 
 def _input(
@@ -368,7 +366,7 @@ def slide_files(
     out: dict[str, str | Path] = {}
     for paper in site.papers:
         im = images.get(paper.slug)
-        if im is None:
+        if im is None or not im.slide:  # not drawn (no matplotlib here): the page has no slide
             continue
         folder = os.path.join(store.folder(paper, mode), "")
         for name in (im.slide, im.slide_vector, im.card, *(f for _, f in im.thumbs)):

@@ -1,4 +1,4 @@
-"""The versions that can change a result, read from package metadata (nothing is imported)."""
+"""Installed versions (read from package metadata) and what can be imported: nothing is imported."""
 
 from __future__ import annotations
 
@@ -16,3 +16,16 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[name] = "none"
     return out
+
+
+def importable(*names: str) -> bool:
+    """Whether every module can be found (found, not imported: the science stack is heavy)."""
+    from importlib.util import find_spec
+
+    for name in names:
+        try:
+            if find_spec(name) is None:
+                return False
+        except (ImportError, ValueError):  # a finder that refuses it; a module set to None
+            return False
+    return True
