@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, run_cli
 from mlcollage.content.schema import SITE_FIELDS
 from mlcollage.content.starter import FROZEN, SKELETON
+
+from helpers import REPO, run_cli
 
 BLOCK = """
 import sys
