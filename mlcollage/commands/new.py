@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 from mlcollage.options import EXIT_INPUT, EXIT_OK, NewArgs, Options
 
 
 def run(opts: Options, a: NewArgs) -> int:
-    from mlcollage.content.scaffold import (
-        Entry,
-        ScaffoldError,
-        create_entry,
-        parse_bibtex,
-        year_from_arxiv,
-    )
+    from mlcollage.content.bibtex import parse_bibtex
+    from mlcollage.content.scaffold import Entry, ScaffoldError, create_entry, year_from_arxiv
 
     try:
         if a.bibtex:
@@ -32,7 +28,7 @@ def run(opts: Options, a: NewArgs) -> int:
             year = a.year or year_from_arxiv(a.arxiv) or int(a.month[:4])
             entry = Entry(" ".join(a.title.split()), authors, year, a.venue, a.arxiv)
         if a.arxiv and not entry.arxiv:
-            entry = Entry(entry.title, entry.authors, entry.year, entry.venue, a.arxiv)
+            entry = dataclasses.replace(entry, arxiv=a.arxiv)
         folder, written = create_entry(opts.src, a.month, entry, a.slug, experiment=a.experiment)
     except ScaffoldError as exc:
         print(f"mlcollage: {exc}", file=sys.stderr)

@@ -1,4 +1,6 @@
-"""`mlcollage new`: scaffold a paper entry (and its month) from flags or a BibTeX file. Offline."""
+"""`mlcollage new`: scaffold a paper entry (and its month) from flags or BibTeX (`bibtex.py`).
+
+Offline: nothing is fetched."""
 
 from __future__ import annotations
 
@@ -51,6 +53,8 @@ class Entry:
     year: int
     venue: str = ""
     arxiv: str = ""
+    links: tuple[tuple[str, str], ...] = ()
+    """(name, URL): from BibTeX's url (paper) and doi; an arXiv id adds the abstract's."""
 
 
 def make_slug(entry: Entry, words: int = 2) -> str:
@@ -72,68 +76,6 @@ def year_from_arxiv(arxiv: str) -> int | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# BibTeX (one entry; enough for what a paper's "cite" box gives you)
-
-
-def parse_bibtex(text: str, source: str = "bibtex") -> Entry:
-    m = re.search(r"@\w+\s*\{\s*[^,]*,", text)
-    if not m:
-        raise ScaffoldError(f"{source}:1: no BibTeX entry found; expected @article{{key, ...}}")
-    fields = _bib_fields(text[m.end() :])
-    title = _clean(fields.get("title", ""))
-    authors = tuple(_name(a) for a in re.split(r"\s+and\s+", _clean(fields.get("author", ""))) if a)
-    if not title or not authors:
-        raise ScaffoldError(f"{source}:1: BibTeX entry needs title and author fields")
-    arxiv = _clean(fields.get("eprint", ""))
-    year = fields.get("year", "")
-    if not year.strip().isdigit():
-        year = str(year_from_arxiv(arxiv) or "")
-    if not year.strip().isdigit():
-        raise ScaffoldError(f"{source}:1: BibTeX entry has no year; expected year = {{2020}}")
-    venue = _clean(fields.get("booktitle") or fields.get("journal") or "")
-    return Entry(title, authors, int(year), venue, arxiv)
-
-
-def _bib_fields(body: str) -> dict[str, str]:
-    fields, i = {}, 0
-    while True:
-        m = re.compile(r"\s*(\w+)\s*=\s*").match(body, i)
-        if not m:
-            return fields
-        name, i = m.group(1).lower(), m.end()
-        if i < len(body) and body[i] in '{"':
-            close, depth, j = "}" if body[i] == "{" else '"', 0, i
-            while j < len(body):
-                ch = body[j]
-                depth += ch == "{"
-                depth -= ch == "}" and body[i] == "{"
-                if (close == "}" and depth == 0 and ch == "}") or (
-                    close == '"' and ch == '"' and j > i
-                ):
-                    break
-                j += 1
-            fields[name], i = body[i + 1 : j], j + 1
-        else:
-            m2 = re.compile(r"[^,}\s]+").match(body, i)
-            fields[name], i = (m2.group(0), m2.end()) if m2 else ("", i)
-        m3 = re.compile(r"\s*,?").match(body, i)
-        i = m3.end() if m3 else i
-
-
-def _clean(value: str) -> str:
-    return " ".join(value.replace("{", "").replace("}", "").split())
-
-
-def _name(author: str) -> str:
-    """'Rahaman, Nasim' -> 'Nasim Rahaman'."""
-    author = author.strip()
-    if "," in author:
-        last, first = author.split(",", 1)
-        return f"{first.strip()} {last.strip()}"
-    return author
-
-
-# ---------------------------------------------------------------------------------------------
 # writing the entry
 
 
@@ -150,12 +92,12 @@ def paper_index(entry: Entry) -> str:
     ]
     if entry.venue:
         lines.append(f"venue: {_yaml_str(entry.venue)}")
+    links = dict(entry.links)
     if entry.arxiv:
-        lines += [
-            f"arxiv: {_yaml_str(entry.arxiv)}",
-            "links:",
-            f"  paper: https://arxiv.org/abs/{entry.arxiv}",
-        ]
+        lines.append(f"arxiv: {_yaml_str(entry.arxiv)}")
+        links.setdefault("paper", f"https://arxiv.org/abs/{entry.arxiv}")
+    if links:
+        lines += ["links:", *(f"  {name}: {_yaml_str(url)}" for name, url in links.items())]
     lines += [
         "tags: [todo]",
         "takeaways:",
