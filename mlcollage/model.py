@@ -81,7 +81,7 @@ class SiteConfig:
     language: str = "en"
     """The pages' `lang` attribute."""
     series: str = "ML-Collage"
-    """The series label on slides: `ML-Collage [k/N]`."""
+    """The series label on slides: `ML-Collage [k]` (k: the paper's place in its year)."""
     search: bool = True
     """Write the search files and show the search box."""
     resources: Resources = Resources()
