@@ -1,4 +1,4 @@
-"""Write docs/reference.md and docs/schema/*.json from the schema: `python scripts/reference_docs.py`."""
+"""Write docs/reference.md and docs/schema/*.json from the schema (`content/reference.py`)."""
 
 from __future__ import annotations
 

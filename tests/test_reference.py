@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from helpers import REPO
 from mlcollage.content.reference import DOCS, SPECS, generated_files, json_schemas
+
+from helpers import REPO
 
 
 def test_every_field_is_documented_and_nothing_else() -> None:
