@@ -5,10 +5,13 @@ from __future__ import annotations
 import dataclasses
 import sys
 
+from mlcollage.commands import no_site
 from mlcollage.options import EXIT_INPUT, EXIT_OK, NewArgs, Options
 
 
 def run(opts: Options, a: NewArgs) -> int:
+    if (missing := no_site(opts)) is not None:
+        return missing
     from mlcollage.content.bibtex import parse_bibtex
     from mlcollage.content.scaffold import Entry, ScaffoldError, create_entry, year_from_arxiv
 
