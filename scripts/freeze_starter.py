@@ -1,6 +1,6 @@
 """Freeze the starter's example results into the package: `python scripts/freeze_starter.py`.
 
-`mlcollage init` copies mlcollage/content/skeletons/site/figures/ beside the example paper, so
+`mlcollage init` copies mlcollage/content/skeletons/new-site/figures/ beside the example paper, so
 that a new site publishes with `build --no-run` before torch is installed. Run this after an
 edit to the starter experiment (tests/test_init.py fails until then): it starts a site in a
 temporary folder, builds it (running the example's seeds and its control), and copies the

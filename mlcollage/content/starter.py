@@ -1,9 +1,9 @@
-"""`mlcollage init`: the starter site (skeletons/site/) written into a new folder. Offline.
+"""`mlcollage init`: the starter site (skeletons/new-site/) written into a new folder. Offline.
 
-The example paper's results are frozen in the package (skeletons/site/figures/, made by running
-the starter with `python scripts/freeze_starter.py`), so `mlcollage build --no-run` works right
-after `init` on a machine without torch; `tests/test_init.py` checks that their keys match the
-experiment `init` writes, so an edit to the starter cannot leave them behind unnoticed.
+The example paper's results are frozen in the package (skeletons/new-site/figures/, made by
+running the starter: `python scripts/freeze_starter.py`), so `mlcollage build --no-run` works
+right after `init` on a machine without torch; `tests/test_init.py` checks that their keys
+match the experiment `init` writes, so an edit to the starter cannot leave them behind.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mlcollage.content.scaffold import ScaffoldError
 
-SKELETON = Path(__file__).with_name("skeletons") / "site"
+SKELETON = Path(__file__).with_name("skeletons") / "new-site"  # not a name Python imports
 FROZEN = SKELETON / "figures"
 """The example's frozen results, laid out like a paper's folder in figures/."""
 SLUG_PREFIX = "example"
