@@ -115,3 +115,43 @@ def test_a_paper_added_later_redraws_no_earlier_slide(copy: Path) -> None:
     later = files(figures)
     assert {k: v for k, v in later.items() if not k.startswith("2020-03/")} == after
     assert "2020-03/zeta-2020-later/slide.png" in later
+
+
+def test_list_filters_and_verbosity(copy: Path) -> None:
+    """`list` with its filters; `-q` leaves only warnings and errors, `-v` says each run's key."""
+    draft = copy / "site_src/2020-01/delta-2020-draft"
+    paper(draft, "Draft")
+    (draft / "index.md").write_text((draft / "index.md").read_text().replace(
+        "year: 2020\n", "year: 2020\ndraft: true\n"))
+    (copy / "site_src/2099-01").mkdir()
+    (copy / "site_src/2099-01/index.md").write_text("---\ntitle: Later\ndate: 2099-01-31\n---\n")
+    paper(copy / "site_src/2099-01/omega-2099-future", "Future")
+    alpha = copy / "site_src/2020-01/alpha-2019-toy/experiment.py"
+    alpha.write_text(alpha.read_text() + "\n# an edit: its results are stale now\n")
+
+    def slugs(*flags: str) -> list[str]:
+        result = run_cli("list", "-C", copy, *flags)
+        assert result.code == 0, result.err
+        return [line.split()[1] for line in result.out.splitlines()]
+
+    assert slugs() == ["gamma-2019-old", "beta-2018-second", "alpha-2019-toy"]
+    assert slugs("--drafts") == ["delta-2020-draft"]
+    assert slugs("--future") == ["omega-2099-future"]
+    assert slugs("--stale") == ["alpha-2019-toy"]
+    assert slugs("--drafts", "--stale") == ["alpha-2019-toy", "delta-2020-draft"]
+    alpha.write_text(alpha.read_text().replace("\n# an edit: its results are stale now\n", ""))
+    quiet = build(copy, "--no-run", "-q", "-j", "1")
+    assert quiet.out == ""  # a notice (the future digest left out) is never silenced
+    assert [line.split(":")[0] for line in quiet.err.splitlines()] == ["notice"], quiet.err
+    loud = build(copy, "--no-run", "-v", "-j", "1")
+    assert "alpha-2019-toy seed 0 (full): current, key " in loud.err
+
+
+def test_version_and_completion() -> None:
+    from mlcollage.state.keys import versions
+
+    version = run_cli("--version")
+    assert version.code == 0 and version.out.strip() == f"mlcollage {versions()['mlcollage']}"
+    completion = run_cli("--print-completion", "bash")
+    assert completion.code == 0 and "_shtab_mlcollage" in completion.out
+    assert "--rerun-stale-versions" in completion.out  # generated from the parser itself
