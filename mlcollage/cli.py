@@ -148,7 +148,7 @@ def parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 1 build failed (an experiment or, with --strict, a claim), "
         "2 bad input or usage.",
     )
-    p.add_argument("--version", action="version", version=f"mlcollage {_version()}")
+    p.add_argument("--version", action=_Version, help="print mlcollage's version and exit")
     p.add_argument(
         "--print-completion",
         choices=COMPLETION_SHELLS,
@@ -242,10 +242,17 @@ def parser() -> argparse.ArgumentParser:
 COMPLETION_SHELLS = ("bash", "zsh", "tcsh")
 
 
-def _version() -> str:
-    from mlcollage.state.keys import versions  # package metadata only: nothing is imported
+class _Version(argparse.Action):
+    """`--version`, reading the package metadata only when asked (every start would pay ~0.1 s)."""
 
-    return versions()["mlcollage"]
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        from mlcollage.state.keys import versions  # package metadata: nothing is imported
+
+        print(f"mlcollage {versions()['mlcollage']}")
+        parser.exit()
 
 
 def _new_parser(sub: Any) -> None:
