@@ -233,7 +233,7 @@ EDITS = [
     ("digest order", "site_src/2020-01/index.md", "papers: [beta-2018-second, alpha-2019-toy]",
      "papers: [alpha-2019-toy, beta-2018-second]"),
     ("digest intro", "site_src/2020-01/index.md", "The outro.", "The new outro."),
-    ("template", "templates/base.html", "</footer>", "<p>edited</p></footer>"),
+    ("template", "templates/_footer.html", "</footer>", "<p>edited</p></footer>"),
     ("experiment", GAMMA + "/experiment.py", "n: int = 20000", "n: int = 16000"),
     ("title", ALPHA + "/index.md", "title: A Toy Paper", "title: An Edited Toy Paper"),
 ]
