@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,16 +25,22 @@ class Document:
     data: dict[str, Any]
     problems: list[Any] = field(default_factory=list)
     _lines: dict[tuple[str, ...], int] | None = None
+    _raw: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def line(self, *keys: str) -> int:
         """File line of the key path ``keys`` (or of its nearest existing parent)."""
         if self._lines is None:
-            self._lines = _key_lines(self.text, self.first_line)
+            self._lines = _key_lines(self.text, self.first_line, self._raw)
         while keys:
             if keys in self._lines:
                 return self._lines[keys]
             keys = keys[:-1]
         return max(self.first_line - 1, 1)
+
+    def raw(self, *keys: str) -> str | None:
+        """The source text of the plain (unquoted) scalar at ``keys``, as the author typed it."""
+        self.line()
+        return self._raw.get(keys)
 
 
 def parse_yaml(
@@ -59,8 +66,7 @@ def parse_yaml(
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        kind = type(data).__name__
-        return None, f"YAML is a {kind}; expected a mapping of `field: value` lines", first_line
+        return None, f"YAML is {show(data)}; expected a mapping of `field: value` lines", first_line
     return Document(path, text, first_line, data), None, 0
 
 
@@ -93,7 +99,9 @@ def split_front_matter(text: str) -> tuple[str, int, str, int] | None:
     return None
 
 
-def _key_lines(text: str, first_line: int) -> dict[tuple[str, ...], int]:
+def _key_lines(
+    text: str, first_line: int, raw: dict[tuple[str, ...], str]
+) -> dict[tuple[str, ...], int]:
     out: dict[tuple[str, ...], int] = {}
     try:
         node = yaml.compose(text, Loader=_Loader)
@@ -111,6 +119,8 @@ def _key_lines(text: str, first_line: int) -> dict[tuple[str, ...], int]:
                 path = prefix + (str(i),)
                 out.setdefault(path, first_line + item.start_mark.line)
                 walk(item, path)
+        elif isinstance(node, yaml.ScalarNode) and not node.style:  # plain: '' (C) or None
+            raw.setdefault(prefix, node.value)
 
     walk(node, ())
     return out
@@ -123,3 +133,24 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     if close:
         return f"did you mean '{close[0]}'?"
     return "expected one of: " + ", ".join(choices)
+
+
+def show(value: Any) -> str:
+    """A value for a message: its kind, and its text cut at 40 characters."""
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    kind = {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "a boolean",
+        list: "a list",
+        dict: "a mapping",
+        type(None): "empty",
+        dt.date: "a date",
+        dt.datetime: "a date and time",
+    }.get(type(value), type(value).__name__)
+    if isinstance(value, dt.date):
+        text = value.isoformat()
+    return kind if value is None else f"{kind} ({text})"

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from mlcollage.content.cluster import RESOURCE_FIELDS, to_resources
 from mlcollage.content.frontmatter import Document, did_you_mean, parse_yaml, split_front_matter
+from mlcollage.content.inputs import outside, read_text
 from mlcollage.content.names import MONTH_RE, PAPERS_MARKER, SLUG_RE, TAG_RE, link_ok
 from mlcollage.content.schema import (
     DIGEST_FIELDS,
@@ -50,11 +51,11 @@ def load_site(
     """
     root = Path(root)
     today = today or dt.date.today()
-    col = Collector()
+    col = Collector(root)
     config = _load_config(root, col)
     digests: list[Digest] = []
     if root.is_dir():
-        for folder in _subfolders(root):
+        for folder in _subfolders(root, col):
             digest = _load_digest(folder, col, include_drafts, cache)
             if digest is not None and (include_drafts or not digest.draft):
                 digests.append(digest)
@@ -73,10 +74,19 @@ def load_site(
     return Site(root=root, config=config, digests=tuple(digests), notices=tuple(notices))
 
 
-def _subfolders(folder: Path) -> list[Path]:
-    """The folders in ``folder``, by name, but for hidden ones (`.x`, `_x`)."""
+def _subfolders(folder: Path, col: Collector) -> list[Path]:
+    """The folders in ``folder``, by name, but for hidden ones (`.x`, `_x`); a symlink to a
+    folder outside the site is a problem (a CI machine must not publish its own files)."""
     with os.scandir(folder) as it:  # no stat per entry, unlike Path.is_dir()
-        names = [e.name for e in it if e.is_dir() and not e.name.startswith((".", "_"))]
+        entries = [e for e in it if e.is_dir() and not e.name.startswith((".", "_"))]
+    names = []
+    for e in entries:
+        real = outside(e.path, col.root) if e.is_symlink() else None
+        if real is not None:
+            col.add(Path(e.path), 1, f"a symlink to {real}, outside the site; "
+                    f"expected a folder inside {col.root}")
+        else:
+            names.append(e.name)
     return [folder / name for name in sorted(names)]
 
 
@@ -87,7 +97,10 @@ def _load_config(root: Path, col: Collector) -> SiteConfig | None:
             path, 1, "site.yaml not found; expected the site's title, author, description, base_url"
         )
         return None
-    doc = _read_yaml(path, path.read_text(encoding="utf-8"), 1, col)
+    text = read_text(path, root, col)
+    if text is None:
+        return None
+    doc = _read_yaml(path, text, 1, col)
     if doc is None or not col.check_fields(doc, SITE_FIELDS):
         return None
     if "resources" in doc.data and not col.check_fields(doc, RESOURCE_FIELDS, ("resources",)):
@@ -119,7 +132,9 @@ def _read_yaml(path: Path, text: str, first: int, col: Collector) -> Document | 
 
 
 def _read_markdown(path: Path, col: Collector) -> tuple[Document, str, int] | None:
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, col.root, col)
+    if text is None:
+        return None
     split = split_front_matter(text)
     if split is None:
         col.add(
@@ -166,7 +181,7 @@ def _load_digest(
         return None
     intro, _, outro = body.partition(PAPERS_MARKER)
     papers = []
-    for sub in _subfolders(folder):
+    for sub in _subfolders(folder, col):
         paper = _cached_paper(sub, month, col, cache)
         if paper is not None and (include_drafts or not paper.draft):
             papers.append(paper)
@@ -235,6 +250,7 @@ def _load_paper(folder: Path, month: str, col: Collector) -> Paper | None:
     ok = col.check_fields(doc, PAPER_FIELDS)
     data = doc.data
     slug = data.get("slug", folder.name) if isinstance(data.get("slug", ""), str) else folder.name
+    tags = data.get("tags") if isinstance(data.get("tags"), list) else []
     if not SLUG_RE.match(slug):
         line = doc.line("slug") if "slug" in data else 1
         escape = "/" in slug or "\\" in slug or ".." in slug
@@ -246,7 +262,7 @@ def _load_paper(folder: Path, month: str, col: Collector) -> Paper | None:
         )
         ok = False
     links = _links(doc, col) if isinstance(data.get("links"), dict) else ()
-    for i, tag in enumerate(data.get("tags") or []):
+    for i, tag in enumerate(tags):
         if isinstance(tag, str) and not TAG_RE.match(tag):
             col.add(
                 index,
@@ -312,6 +328,8 @@ def _experiment(folder: Path, doc: Document, col: Collector) -> ExperimentSpec |
         return False  # reported by check_fields
     if not script.is_file():
         return None
+    if read_text(script, col.root, col) is None:  # not UTF-8, or a symlink out of the site
+        return False
     section = section or {}
     lines = {str(k): doc.line("experiment", "config", str(k)) for k in section.get("config") or {}}
     if not _check_overrides(script, section.get("config") or {}, lines, doc, col):

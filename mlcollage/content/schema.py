@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mlcollage.content.frontmatter import Document, did_you_mean
+from mlcollage.content.frontmatter import Document, did_you_mean, show
 from mlcollage.model import Problem
 
 # field -> (type check, what is expected, required)
@@ -44,6 +45,14 @@ def _is_date(v: Any) -> bool:
     return True
 
 
+ARXIV_RE = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z.-]*(\.[A-Z]{2})?/\d{7})(v\d+)?$")
+"""New-style ids (1806.08734, 2006.10730v2) and old-style ones (hep-th/9901001, math.GT/0309136)."""
+
+
+def _is_arxiv(v: Any) -> bool:
+    return isinstance(v, str) and bool(ARXIV_RE.match(v.strip()))
+
+
 SITE_FIELDS: Spec = {
     "title": (_is_str, "a string", True),
     "author": (_is_str, "a string", True),
@@ -73,7 +82,7 @@ PAPER_FIELDS: Spec = {
         "a list of 1-4 short lines",
         False,
     ),
-    "arxiv": (lambda v: isinstance(v, str | float), "an arXiv id such as '1806.08734'", False),
+    "arxiv": (_is_arxiv, "an arXiv id as a string, such as '1806.08734'", False),
     "draft": (_is_bool, "true or false", False),
     "number": (
         lambda v: _is_int(v) and v > 0,
@@ -101,8 +110,11 @@ EXPERIMENT_FIELDS: Spec = {
 
 
 class Collector:
-    def __init__(self) -> None:
+    """Every problem found, as `path:line: message`; ``root`` is the site (`site_src/`)."""
+
+    def __init__(self, root: Path | None = None) -> None:
         self.problems: list[Problem] = []
+        self.root = root if root is not None else Path(".")
 
     def add(self, path: Path, line: int, message: str) -> None:
         self.problems.append(Problem(path, line, message))
@@ -134,29 +146,54 @@ class Collector:
                 self.add(
                     doc.path,
                     doc.line(*prefix, key),
-                    f"field '{name}' is {show(data[key])}; expected {expected}",
+                    f"field '{name}' is {show(data[key])}; expected {expected}"
+                    + quote_hint(doc, (*prefix, key), data[key], check),
                 )
                 ok = False
         return ok
+
+
+def quote_hint(doc: Document, keys: tuple[str, ...], value: Any, check: Callable) -> str:
+    """`; quote it: ...` when YAML read text as a bool, number or date and the text would do.
+
+    (`arxiv: 2006.10730` is the float 2006.1073, `title: yes` is True, `venue: 2019` an int.)
+    """
+    if isinstance(value, list):
+        texts = [_typed_text(doc, (*keys, str(i)), item) for i, item in enumerate(value)]
+        if any(t is not None for t in texts) and check(
+            [item if t is None else t for item, t in zip(value, texts, strict=True)]
+        ):
+            bad = next(t for t in texts if t is not None)
+            return f"; quote the values YAML reads as {_kind(value, texts)}, e.g. '{bad}'"
+        return ""
+    text = _typed_text(doc, keys, value)
+    if text is None or not check(text):
+        return ""
+    return f"; quote it: {keys[-1]}: '{text}' (YAML reads {text} as {show_kind(value)})"
+
+
+def _typed_text(doc: Document, keys: tuple[str, ...], value: Any) -> str | None:
+    """The source text of a scalar YAML did not read as a string, None if it is one."""
+    if isinstance(value, str) or not isinstance(value, bool | int | float | dt.date):
+        return None
+    return doc.raw(*keys) or str(value)
+
+
+def _kind(items: list, texts: list[str | None]) -> str:
+    return next(show_kind(v) for v, t in zip(items, texts, strict=True) if t is not None)
+
+
+def show_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dt.date):
+        return "a date"
+    return type(value).__name__
 
 
 def _get(data: dict, prefix: tuple[str, ...]) -> dict:
     for key in prefix:
         data = data[key]
     return data
-
-
-def show(value: Any) -> str:
-    text = repr(value)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    kind = {
-        str: "a string",
-        int: "an integer",
-        float: "a number",
-        bool: "a boolean",
-        list: "a list",
-        dict: "a mapping",
-        type(None): "empty",
-    }.get(type(value), type(value).__name__)
-    return kind if value is None else f"{kind} ({text})"
