@@ -13,6 +13,17 @@ MARKER_TEXT = b"built by mlcollage; this folder is replaced by each build\n"
 """Written into every output folder: we only ever replace a folder that carries it (or is empty)."""
 
 
+def remove_temp_files(folder: Path) -> int:
+    """Remove the temp files of writes a killed build did not finish; returns how many."""
+    n = 0
+    for root, _, names in os.walk(folder):
+        for name in names:
+            if name.endswith(TEMP_SUFFIX):
+                os.unlink(os.path.join(root, name))
+                n += 1
+    return n
+
+
 def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=12).hexdigest()
 
@@ -24,10 +35,14 @@ def link_or_copy(src: str | Path, dst: str | Path) -> None:
         shutil.copyfile(src, dst)
 
 
+TEMP_SUFFIX = ".mlcollage-tmp"
+"""Ends every temp file `atomic_write` makes: what a killed build left is found by name."""
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write a file by temp file + rename, so readers see the old or the new bytes, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

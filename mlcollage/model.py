@@ -132,6 +132,8 @@ class ExperimentSpec:
     """Seconds before the worker is killed; None uses the build's `--timeout`."""
     gpu: bool = False
     """`gpu: true`: the experiment runs on CUDA (and fails where there is none)."""
+    memory_mb: float | None = None
+    """`memory: 2G`: what a local run may allocate on top of the worker it forks from."""
     resources: Resources = Resources()
     """Cluster resources asked for by `--executor slurm`, over site.yaml's defaults."""
     config_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)

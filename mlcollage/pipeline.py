@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from mlcollage.content.load import load
 from mlcollage.draw.step import draw_step
+from mlcollage.files import remove_temp_files
 from mlcollage.model import Site
 from mlcollage.options import Options
 from mlcollage.render.markdown import Markup
-from mlcollage.render.pages import render_step
+from mlcollage.render.pages import read_templates, render_step
 from mlcollage.render.publish import check_output, publish_step
 from mlcollage.run.step import run_step
 from mlcollage.run.store import Store
 from mlcollage.state import BuildState
+from mlcollage.state.lock import build_lock
 from mlcollage.state.manifest import build_settings
 
 
@@ -27,10 +29,42 @@ def build_site(
     ``extra_head`` (serve) is injected into every page's <head>, never in a published build.
     ``fingerprints``: (sources, sources + figures) if the caller just took them (no-op check).
     """
+    with build_lock(opts.state_dir, "serve" if extra_head else "build", create=opts.src.is_dir()):
+        return _build(opts, extra_head, defer_runs, fingerprints)
+
+
+def stop_processes() -> None:
+    """Stop the fork server (the run and draw steps' workers fork from it) if one was started:
+    no process outlives the command, and `time` counts every worker's CPU (the server reaps the
+    workers, we reap the server). The next build in this process starts a new one.
+
+    `MLCOLLAGE_KEEP_FORKSERVER=1` keeps it for a long-lived process that builds many times in
+    process (the test suite: each new server imports torch again)."""
+    import os
+    import sys
+
+    if os.environ.get("MLCOLLAGE_KEEP_FORKSERVER") == "1":
+        return
+
+    if "multiprocessing.forkserver" in sys.modules:
+        from multiprocessing import forkserver
+
+        forkserver._forkserver._stop()  # noqa: SLF001 - the stdlib's one way to stop it
+    if "multiprocessing.resource_tracker" in sys.modules:  # after the server, which holds it
+        from multiprocessing import resource_tracker
+
+        resource_tracker._resource_tracker._stop()  # noqa: SLF001
+
+
+def _build(
+    opts: Options, extra_head: str, defer_runs: bool, fingerprints: tuple[str, str] | None
+) -> Site:
+    remove_temp_files(opts.figures)  # a killed build's half-written files (we hold the lock)
     settings = build_settings(opts, extra_head, defer_runs)
     state = BuildState.open(opts, settings, fingerprints)  # .mlcollage/: memos, the last build
     # gather: every input is read and checked, every result and slide made, before any write
     site = load(opts, state.loaded)  # InputError: every problem at once, path:line
+    read_templates(opts.theme)  # InputError: a template that is not UTF-8, before any run
     check_output(opts.out_dir)
     store = Store(opts.figures)
     outcomes = run_step(site, opts, store, defer=defer_runs)  # BuildFailed per the policy
@@ -38,7 +72,7 @@ def build_site(
     slides = draw_step(site, outcomes, store, opts, state.slide_keys, md)
     pages = render_step(site, outcomes, slides, opts, state, md, extra_head)
     # write: the site swaps into place, then the build state records what it holds
-    hashes = publish_step(pages, site, slides, store, opts, state.last)
-    state.commit(opts, hashes, pages.keys, figures_changed=slides.drawn > 0 or any(
+    hashes, trees = publish_step(pages, site, slides, store, opts, state.last)
+    state.commit(opts, hashes, pages.keys, trees, figures_changed=slides.drawn > 0 or any(
         o.status not in ("cached", "stale") for o in outcomes.values()))
     return site

@@ -102,8 +102,14 @@ def test_check_links(project: Path) -> None:
     ok = run_cli("check", "-C", project, "--links")
     assert ok.code == 0, ok.err
     index = project / "site_src/2020-01/beta-2018-second/index.md"
-    index.write_text(index.read_text() + "\nSee [the notes](missing-notes.html).\n")
-    assert run_cli("build", "-C", project).code == 0
+    text = index.read_text()
+    index.write_text(text + "\nSee [the notes](missing-notes.html).\n")
+    failed = run_cli("build", "-C", project)  # the build itself reports it, at the source line
+    assert failed.code == 2 and f"{index}:{len(text.splitlines()) + 2}: link " \
+        "'missing-notes.html' leads to no file of the site" in failed.err
+    index.write_text(text)
+    page = project / "_site/2020-01/beta-2018-second/index.html"  # an output edited by hand
+    page.write_text(page.read_text().replace("</main>", '<a href="missing-notes.html">x</a></main>'))
     bad = run_cli("check", "-C", project, "--links")
     assert bad.code == 1 and "broken link 'missing-notes.html'" in bad.err
 

@@ -24,7 +24,7 @@ def run(opts: Options, args: None = None) -> int:
     fp = fingerprint(opts.project, source_fp, opts.quick)
     if nothing_to_do(opts, fp):  # before the heavy imports: a no-op rebuild costs a file walk
         return EXIT_OK
-    from mlcollage.pipeline import build_site
+    from mlcollage.pipeline import build_site, stop_processes
 
     try:
         build_site(opts, fingerprints=(source_fp, fp))
@@ -38,4 +38,6 @@ def run(opts: Options, args: None = None) -> int:
             f"mlcollage: build failed: {exc}; the previous site was left as it was", file=sys.stderr
         )
         return EXIT_FAILED
+    finally:
+        stop_processes()
     return EXIT_OK

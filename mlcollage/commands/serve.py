@@ -173,8 +173,12 @@ class Server:
             self.close()
 
     def close(self) -> None:
+        from mlcollage.pipeline import stop_processes
+
         self.stop.set()
         self.httpd.server_close()
+        with self.state.lock:  # a rebuild in flight finishes first
+            stop_processes()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 

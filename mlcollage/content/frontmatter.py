@@ -53,7 +53,7 @@ def parse_yaml(
         # the context mark is where the broken construct starts (an unclosed bracket or quote);
         # the problem mark is often the end of the text
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
-        line = first_line + (mark.line if mark else 0)
+        line = first_line + (_line(text, mark) if mark else 0)
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         if getattr(exc, "context", None):
             what = f"{what} ({exc.context})"
@@ -84,13 +84,14 @@ def _bad_timestamp(text: str) -> tuple[str, int]:
             try:
                 constructor.construct_yaml_timestamp(node)
             except ValueError:
-                return node.value, node.start_mark.line
+                return node.value, _line(text, node.start_mark)
     return "", 0
 
 
 def split_front_matter(text: str) -> tuple[str, int, str, int] | None:
     """Split ``---\\nYAML\\n---\\nbody``: (yaml, yaml's first line, body, body's first line)."""
-    lines = text.splitlines(keepends=True)
+    lines = text.split("\n")  # not splitlines: \x85, \u2028, \x0c ... are no new line to an editor
+    lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
     if not lines or lines[0].rstrip() != FENCE:
         return None
     for i in range(1, len(lines)):
@@ -112,18 +113,27 @@ def _key_lines(
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 path = prefix + (str(key.value),)
-                out.setdefault(path, first_line + key.start_mark.line)
+                out.setdefault(path, first_line + _line(text, key.start_mark))
                 walk(value, path)
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
                 path = prefix + (str(i),)
-                out.setdefault(path, first_line + item.start_mark.line)
+                out.setdefault(path, first_line + _line(text, item.start_mark))
                 walk(item, path)
         elif isinstance(node, yaml.ScalarNode) and not node.style:  # plain: '' (C) or None
             raw.setdefault(prefix, node.value)
 
     walk(node, ())
     return out
+
+
+def _line(text: str, mark: Any) -> int:
+    """The 0-based line of a YAML mark as an editor counts lines (YAML also breaks at \x85,
+    \u2028 and \u2029)."""
+    index = getattr(mark, "index", None)
+    if not isinstance(index, int):
+        return mark.line
+    return text.count("\n", 0, index)
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

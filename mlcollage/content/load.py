@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from mlcollage.content.cluster import RESOURCE_FIELDS, to_resources
+from mlcollage.content.cluster import RESOURCE_FIELDS, mem_gb, to_resources
 from mlcollage.content.frontmatter import Document, did_you_mean, parse_yaml, split_front_matter
 from mlcollage.content.inputs import outside, read_text
 from mlcollage.content.names import MONTH_RE, PAPERS_MARKER, SLUG_RE, TAG_RE, link_ok
@@ -343,12 +343,18 @@ def _experiment(folder: Path, doc: Document, col: Collector) -> ExperimentSpec |
         seeds=tuple(section.get("seeds") or DEFAULT_SEEDS),
         timeout=section.get("timeout"),
         gpu=bool(section.get("gpu", False)),
+        memory_mb=_mb(section.get("memory")),
         resources=to_resources(section.get("resources")),
         config_lines=lines,
         controls=decl.controls,
         deviations=decl.deviations,
         claim_ids=decl.claim_ids,
     )
+
+
+def _mb(size: object) -> float | None:
+    gb = mem_gb(size) if size is not None else None
+    return None if gb is None else gb * 1024
 
 
 def _check_controls(script: Path, decl: Declared, col: Collector) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from mlcollage.content.cluster import mem_gb
 from mlcollage.content.frontmatter import Document, did_you_mean, show
 from mlcollage.model import Problem
 
@@ -105,6 +106,11 @@ EXPERIMENT_FIELDS: Spec = {
         False,
     ),
     "gpu": (_is_bool, "true or false (run on CUDA)", False),
+    "memory": (
+        lambda v: mem_gb(v) is not None and mem_gb(v) > 0,
+        "a memory size such as '2G' or '500M' (the most a local run may allocate)",
+        False,
+    ),
     "resources": (_is_map, "a mapping such as {gpus: 1, time: 30m, mem: 8G}", False),
 }
 

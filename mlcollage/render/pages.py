@@ -8,6 +8,7 @@ import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +30,7 @@ from mlcollage.model import (
 )
 from mlcollage.render import search
 from mlcollage.render.cite import digest_bibtex, paper_bibtex, scholar_meta
+from mlcollage.render.links import absolute, rebase
 from mlcollage.render.markdown import Markup, pygments_css
 from mlcollage.render.publish import ASSET_DIR
 from mlcollage.state.memo import code_key
@@ -147,6 +149,11 @@ class Renderer:
             "deviations": paper.experiment.deviations if paper.experiment else (),
         }
 
+    def rebased(self, paper: Paper, prefix: str) -> dict[str, Any]:
+        """The paper's view for a page in another folder: its summary's relative links follow."""
+        view = self.paper_view(paper)
+        return view | {"summary_html": rebase(view["summary_html"], prefix)}
+
     def inputs(self, paper: Paper) -> tuple[Any, ...]:
         """Everything a paper contributes to a page, for page keys."""
         slug = paper.slug
@@ -222,7 +229,11 @@ class Renderer:
         ):
             return "index.html", None
         digests = [
-            (d, self.html("intro", d.intro_md), [self.paper_view(p) for p in d.papers])
+            (
+                d,
+                rebase(self.html("intro", d.intro_md), d.url),  # the intro is the month's
+                [self.paper_view(p) for p in d.papers],
+            )
             for d in shown
         ]
         return self.page(
@@ -253,7 +264,7 @@ class Renderer:
             self.extra.digest_pdfs.get(digest.month, ""),
         ):
             return out, None
-        views = [self.paper_view(p) for p in digest.papers]
+        views = [self.rebased(p, f"{p.slug}/") for p in digest.papers]
         return self.page(
             "digest.html",
             out,
@@ -327,14 +338,27 @@ class Renderer:
         keys = [(_header(d), [self.paper_key(p) for p in d.papers]) for d in shown]
         if self.unchanged("feed.xml", keys, updated):
             return None
-        digests = [
-            (d, self.html("intro", d.intro_md), [self.paper_view(p) for p in d.papers])
-            for d in shown
-        ]
+        entries = [(d, self.feed_html(d), sorted({t for p in d.papers for t in p.tags}))
+                   for d in shown]
         text = self.env.get_template("feed.xml").render(
-            config=self.site.config, base_url=self.base, digests=digests, updated=updated
+            config=self.site.config, base_url=self.base, entries=entries, updated=updated
         )
         return text.encode("utf-8")
+
+    def feed_html(self, digest: Digest) -> str:
+        """An entry's HTML: the intro and the list of papers, every URL absolute (feed readers
+        resolve nothing), every title escaped; the template escapes it once more, as XML."""
+        page = self.base + digest.url
+        items = []
+        for paper in digest.papers:
+            outcome = self.extra.outcomes.get(paper.slug)
+            claims = ""
+            if outcome and outcome.claims:
+                claims = f": {outcome.reproduced} of {len(outcome.claims)} claims reproduced"
+            items.append(f'<li><a href="{escape(self.base + paper.url)}">{escape(paper.title)}'
+                         f"</a> ({escape(authors_short(paper.authors))}){claims}</li>")
+        intro = absolute(self.html("intro", digest.intro_md), page)
+        return intro + "<ol>" + "".join(items) + "</ol>"
 
     def sitemap(self, files: Mapping[str, bytes]) -> bytes:
         lastmod = {d.month: d.date for d in self.site.digests}
@@ -383,16 +407,39 @@ def _dirs(template_dir: Path | Sequence[Path]) -> list[Path]:
 
 def _templates_hash(template_dir: Path | Sequence[Path]) -> str:
     """Hash of the templates a build renders with (for each name, the folder that wins)."""
-    found: dict[str, Path] = {}
+    h = hashlib.blake2b(digest_size=16)
+    for rel, data in read_templates(template_dir):
+        h.update(rel.encode() + b"\0" + data)
+    return h.hexdigest()
+
+
+def read_templates(template_dir: Path | Sequence[Path]) -> list[tuple[str, bytes]]:
+    """(relative path, bytes) of every template a build renders with (for each name, the folder
+    that wins); one that is not UTF-8, or a symlink out of its folder, is bad input
+    (`path:line`, exit 2), found before anything runs."""
+    from mlcollage.content.inputs import decode, outside
+
+    found: dict[str, tuple[Path, Path]] = {}
     for folder in reversed(_dirs(template_dir)):
         for path in folder.rglob("*"):
             rel = path.relative_to(folder)
             if path.is_file() and rel.parts[0] != ASSET_DIR:  # assets are copied, not rendered
-                found[rel.as_posix()] = path
-    h = hashlib.blake2b(digest_size=16)
-    for rel, path in sorted(found.items()):
-        h.update(rel.encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+                found[rel.as_posix()] = (folder, path)
+    out, problems = [], []
+    for rel, (folder, path) in sorted(found.items()):
+        real = outside(path, folder)
+        if real is not None:
+            problems.append(Problem(path, 1, f"a symlink to {real}, outside the templates; "
+                                    f"expected a file inside {folder}"))
+            continue
+        data = path.read_bytes()
+        text, line, message = decode(path, data)
+        if text is None:
+            problems.append(Problem(path, line, message))
+        out.append((rel, data))
+    if problems:
+        raise InputError(problems)
+    return out
 
 
 def render_or_explain(
@@ -446,6 +493,8 @@ class Pages:
     files: dict[str, bytes | None]
     keys: dict[str, str]
     """path -> the page's key (what it was rendered from), recorded for the next build."""
+    html: Any = None
+    """`Renderer.html`: (kind, Markdown) -> HTML, memoised (the publish step checks links)."""
 
 
 def render_step(
@@ -471,7 +520,7 @@ def render_step(
     def render(last: Mapping[str, Any]) -> Pages:
         renderer = Renderer(site, opts.theme, extra, md, previous=last.get("pages", {}),
                             previous_files=last.get("files", {}), bytecode_dir=state.jinja)
-        return Pages(render_or_explain(renderer, opts.theme), renderer.keys)
+        return Pages(render_or_explain(renderer, opts.theme), renderer.keys, renderer.html)
 
     pages = render(state.last)
     out = str(opts.out_dir)

@@ -41,112 +41,205 @@ def content_hashes(files: Mapping[str, bytes], copies: Mapping[str, str | Path])
     return out
 
 
+def staging(out: Path, state_dir: Path | None) -> tuple[Path, str]:
+    """(folder, name prefix) for the standby and temporary site folders of ``out``: in
+    `.mlcollage/publish/` where that is on the same file system as ``out`` (a rename cannot
+    cross one), else beside ``out``. The prefix names ``out`` by its path: one state folder may
+    serve several output folders (`--out`, `serve`)."""
+    import hashlib
+
+    out = Path(out).absolute()
+    tag = hashlib.blake2b(str(out).encode(), digest_size=4).hexdigest()
+    if state_dir is not None:
+        folder = state_dir / "publish"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if os.stat(folder).st_dev == os.stat(out.parent).st_dev:
+                return folder, f".{out.name}-{tag}"
+        except OSError:
+            pass
+    return out.parent, f".{out.name}-{tag}"
+
+
 def publish(
     files: Mapping[str, bytes],
     copies: Mapping[str, str | Path],
     out: Path,
-) -> None:
-    """Write ``files`` and copy ``copies`` (relative path -> source file) into ``out`` atomically.
+    hashes: Mapping[str, str] | None = None,
+    trees: Mapping[str, Mapping[str, str]] | None = None,
+    state_dir: Path | None = None,
+) -> dict[str, dict[str, str]]:
+    """Make ``out`` the site of ``hashes`` in one step: the new site is complete in a folder
+    beside ``out`` before `exchange` swaps the two (`renameat2(RENAME_EXCHANGE)`), so ``out`` is
+    always a whole site, the old or the new one.
 
-    The new site is assembled beside ``out`` and renamed into place; on any error the temporary
-    folder is removed and ``out`` is left exactly as it was.
+    ``files``: path -> bytes to write; ``copies``: path -> a file to hard-link; a path of
+    ``hashes`` in neither keeps the live site's bytes (a page that was not re-rendered).
+    ``trees``: what each site folder (by inode) held, as the last build recorded it. When the
+    standby folder (the site before the live one) is known, only what differs from it is
+    written, so an edit costs what it changes; otherwise the site is written in full. The
+    standby lives in ``state_dir``/publish/ (see `staging`). Returns the record of both folders
+    for the next build.
     """
     out = Path(out).absolute()
     check_output(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    folder, prefix = staging(out, state_dir)
+    remove_leftovers(out, folder, prefix)
+    hashes = dict(hashes) if hashes is not None else content_hashes(files, copies)
+    trees = dict(trees or {})
+    live = _ino(out)
+    standby = folder / f"{prefix}.standby"
+    known = trees.get(str(_ino(standby))) if (standby / MARKER).exists() else None
+    if known is None:
+        if standby.exists():
+            shutil.rmtree(standby)  # unknown (a killed build's, or no record): not trusted
+        target = Path(tempfile.mkdtemp(prefix=f"{prefix}.tmp-", dir=folder))
+        os.chmod(target, 0o755)
+        known = {}
+    else:
+        os.unlink(standby / MARKER)  # from here until the swap, the standby is incomplete
+        target = standby
     try:
-        os.chmod(tmp, 0o755)
-        base = str(tmp)  # plain strings and os calls: Path objects cost more than the syscalls
-        for folder in _folders([*files, *copies]):
-            os.mkdir(os.path.join(base, folder))
-        for rel, data in {**files, MARKER: MARKER_TEXT}.items():
-            with open(os.path.join(base, rel), "wb") as fh:
-                fh.write(data)
-        for rel, src in copies.items():
-            link_or_copy(src, os.path.join(base, rel))
-        swap(tmp, out)
+        _update(target, out, files, copies, hashes, known, trees.get(str(live), {}))
+        atomic_write(target / MARKER, MARKER_TEXT)
+        exchange(target, out)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if target != standby:
+            shutil.rmtree(target, ignore_errors=True)
         raise
+    record = {str(_ino(out)): hashes}
+    if live is not None and str(live) in trees:
+        if target != standby:
+            os.rename(target, standby)  # the old site, recorded: the next build's standby
+        record[str(live)] = dict(trees[str(live)])
+    elif target.exists():
+        shutil.rmtree(target, ignore_errors=True)
+    return record
 
 
-def publish_changes(
+def _ino(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except FileNotFoundError:
+        return None
+
+
+def _update(
+    target: Path,
+    live: Path,
     files: Mapping[str, bytes],
     copies: Mapping[str, str | Path],
-    out: Path,
-    previous: Mapping[str, str],
     hashes: Mapping[str, str],
-) -> int:
-    """Update a previous build in place: write only what changed, each file atomically, and
-    remove what is gone. Returns the number of files written or removed."""
-    out = Path(out).absolute()
-    check_output(out)
-    made: set[Path] = set()
-    changed = 0
-    base = str(out)
-    for rel, h in sorted(hashes.items()):
-        if previous.get(rel) == h and os.path.exists(os.path.join(base, rel)):  # no Path: 6000+
+    known: Mapping[str, str],
+    live_known: Mapping[str, str],
+) -> None:
+    """Bring ``target`` (holding ``known``) to ``hashes``; remove what is gone, and folders
+    left empty. A file the live site (holding ``live_known``) has with the same bytes is a hard
+    link to it: an unchanged file keeps its inode from build to build."""
+    base, live_base = str(target), str(live)
+    made: set[str] = set()
+    for rel, h in hashes.items():
+        dst = os.path.join(base, rel)
+        if known.get(rel) == h and os.path.exists(dst):  # plain strings: 6000+ files
             continue
-        changed += 1
-        _mkdir((out / rel).parent, made)
-        if rel in files:
-            atomic_write(out / rel, files[rel])
-        else:
-            tmp = out / rel
-            tmp = tmp.with_name(f".{tmp.name}.tmp-{os.getpid()}")
-            _copy(copies[rel], tmp, made)
-            os.replace(tmp, out / rel)
-            tmp.unlink(missing_ok=True)  # still there if both were links to one file (touched)
-    for rel in sorted(set(previous) - set(hashes)):
-        (out / rel).unlink(missing_ok=True)
-        changed += 1
-    atomic_write(out / MARKER, MARKER_TEXT)
-    return changed
-
-
-def _mkdir(path: Path, made: set[Path]) -> None:
-    if path not in made:
-        path.mkdir(parents=True, exist_ok=True)
-        made.add(path)
-
-
-
-def _folders(paths: list[str]) -> list[str]:
-    """Every folder the relative ``paths`` need, parents first."""
-    out = set()
-    for rel in paths:
-        folder = os.path.dirname(rel)
-        while folder and folder not in out:
-            out.add(folder)
+        folder = os.path.dirname(dst)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        same = live_known.get(rel) == h
+        if not known:  # a fresh folder: nothing to replace
+            _put(rel, dst, files, copies, live_base, same)
+            continue
+        tmp = os.path.join(folder, f".{os.path.basename(rel)}.tmp-{os.getpid()}")
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        _put(rel, tmp, files, copies, live_base, same)
+        os.replace(tmp, dst)  # never in place: the live site shares these files' inodes
+        if os.path.lexists(tmp):
+            os.unlink(tmp)  # still there if both were links to one file
+    for rel in sorted(set(known) - set(hashes)):
+        path = os.path.join(base, rel)
+        if os.path.lexists(path):
+            os.unlink(path)
+        folder = os.path.dirname(path)
+        while folder != base and os.path.isdir(folder) and not os.listdir(folder):
+            os.rmdir(folder)  # a draft's emptied folders go too
             folder = os.path.dirname(folder)
-    return sorted(out)  # "a" sorts before "a/b"
 
 
-def _copy(src: str | Path, dst: Path, made: set[Path]) -> None:
-    _mkdir(dst.parent, made)
-    link_or_copy(src, dst)
+def _put(rel: str, dst: str, files: Mapping[str, bytes], copies: Mapping[str, str | Path],
+         live: str, same: bool) -> None:
+    if same and os.path.isfile(os.path.join(live, rel)):
+        os.link(os.path.join(live, rel), dst)  # live files are replaced by rename, never edited
+    elif rel in files:
+        with open(dst, "wb") as fh:
+            fh.write(files[rel])
+    elif rel in copies:
+        link_or_copy(copies[rel], dst)
+    else:  # not re-rendered: the live site's bytes (replaced by rename only, so never changing)
+        link_or_copy(os.path.join(live, rel), dst)
 
 
-def swap(new: Path, out: Path) -> None:
-    """Put ``new`` at ``out``; the previous ``out`` is removed only after the rename succeeded."""
-    if not out.exists():
+def remove_leftovers(out: Path, folder: Path, prefix: str) -> None:
+    """What a killed build left: half-written folders (``prefix``.tmp-* in ``folder``); a site
+    that the two-rename fallback of `exchange` had moved aside is put back."""
+    for path in sorted(out.parent.glob(f".{out.name}.old-*")):
+        if out.exists():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.rename(path, out)
+    for path in folder.glob(f"{prefix}.tmp-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def exchange(new: Path, out: Path) -> None:
+    """Swap ``new`` and ``out`` in one step (Linux `renameat2(RENAME_EXCHANGE)`); ``new`` then
+    holds the previous site. Where that call is missing (not Linux, a file system without it)
+    two renames do it, and `remove_leftovers` repairs a kill between them."""
+    if not os.path.lexists(out):
         os.rename(new, out)
         return
+    if _renameat2(new, out):
+        return
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    if old.exists():
-        shutil.rmtree(old)
     os.rename(out, old)
     try:
         os.rename(new, out)
     except BaseException:
         os.rename(old, out)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    os.rename(old, new)
+
+
+RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _renameat2(a: Path, b: Path) -> bool:
+    """True when the kernel swapped ``a`` and ``b`` atomically; False where it cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import errno
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        call = libc.renameat2
+    except (OSError, AttributeError):  # glibc < 2.28, musl without it
+        return False
+    call.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if call(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
 
 
 def static_copies(theme: Path | Sequence[Path]) -> dict[str, Path]:
-    """The theme's assets by output path; a file in an earlier folder overrides a later one's."""
+    """The theme's assets by output path; a file in an earlier folder overrides a later one's.
+    A symlink out of its folder is skipped with a warning."""
     out: dict[str, Path] = {}
     for folder in reversed([theme] if isinstance(theme, Path) else list(theme)):
         assets = folder / ASSET_DIR
@@ -154,7 +247,7 @@ def static_copies(theme: Path | Sequence[Path]) -> dict[str, Path]:
             out |= {
                 f"{ASSET_DIR}/{p.relative_to(assets).as_posix()}": p
                 for p in sorted(assets.rglob("*"))
-                if p.is_file()
+                if inside(p, folder) and p.is_file()
             }
     return dict(sorted(out.items()))
 
@@ -176,17 +269,32 @@ def bundle_copies(site: Site) -> dict[str, Path]:
                     name not in BUNDLE_SKIP
                     and not name.startswith((".", "_"))
                     and f.suffix != ".py"
+                    and inside(f, site.root)
                     and f.is_file()
                 ):
                     out[f"{paper.url}{f.relative_to(paper.folder).as_posix()}"] = f
     return out
 
 
+def inside(path: Path, root: Path) -> bool:
+    """False, with a warning, for a symlink that leads outside ``root``: it is never published
+    (on a machine that builds contributors' entries, a link to /etc/passwd would publish it)."""
+    from mlcollage.content.inputs import outside
+
+    if not os.path.islink(path):
+        return True
+    real = outside(path, root)
+    if real is not None:
+        print(f"warning: {path}: a symlink to {real}, outside the site; not published",
+              file=sys.stderr)
+    return real is None
+
+
 def publish_step(
     pages: Any, site: Site, slides: Any, store: Any, opts: Any, last: Mapping[str, Any]
-) -> dict[str, str]:
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """Publish the pages, the theme's assets, page-bundle files and the slides; return each
-    output file's content hash (recorded for the next build)."""
+    output file's content hash and the record of the site folders (kept for the next build)."""
     from mlcollage.draw.step import slide_files
 
     files = {rel: data for rel, data in pages.files.items() if data is not None}
@@ -199,12 +307,16 @@ def publish_step(
     for rel, data in pages.files.items():
         if data is None:  # not re-rendered: its inputs and so its bytes are the last build's
             hashes[rel] = last["files"][rel]
-    if last:
-        n = publish_changes(files, copies, opts.out_dir, last["files"], hashes)
-        summary = f"mlcollage: updated {n} of {len(hashes)} files in {opts.out_dir}"
-    else:
-        publish(files, copies, opts.out_dir)
-        summary = f"mlcollage: wrote {len(hashes)} files to {opts.out_dir}"
+    if getattr(pages, "html", None) is not None:  # a relative link to no file: bad input
+        from mlcollage.model import InputError
+        from mlcollage.render.links import broken
+
+        problems = broken(site, pages.html, hashes.keys() | {MARKER})
+        if problems:
+            raise InputError(problems)
+    previous = last.get("trees") if isinstance(last.get("trees"), dict) else {}
+    state_dir = None if opts.no_cache else opts.state_dir
+    trees = publish(files, copies, opts.out_dir, hashes, previous, state_dir)
     if opts.verbosity >= 0:
-        print(summary, file=sys.stderr)
-    return hashes
+        print(f"mlcollage: published {len(hashes)} files to {opts.out_dir}", file=sys.stderr)
+    return hashes, trees

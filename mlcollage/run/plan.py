@@ -75,6 +75,7 @@ def job_for(p: Planned, default_timeout: float, device: str | None = None) -> Jo
         device=device,
         override_lines=lines,
         control=p.control.name if p.control else "",
+        memory_mb=spec.memory_mb,
     )
 
 

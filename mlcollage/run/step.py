@@ -107,6 +107,7 @@ def _run_jobs(
             p.paper.slug: p.paper.experiment.resources.over(site.config.resources) for p in todo
         },
         cuda=_cuda_available(),
+        log_dir=opts.state_dir / "logs",
     )
     try:
         return run_jobs(opts.executor, jobs, ctx, live.update, live.done)

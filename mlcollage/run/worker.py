@@ -35,6 +35,10 @@ class Job:
     override_lines: dict[str, int] = field(default_factory=dict)
     control: str = ""
     """The negative control this job runs ('' for the paper's own runs)."""
+    memory_mb: float | None = None
+    """The front matter's `memory:` (local runs: the most the run may allocate)."""
+    log: str = ""
+    """Where a local worker's stdout and stderr go in full (`.mlcollage/logs/`)."""
 
     @property
     def label(self) -> str:
@@ -143,14 +147,29 @@ def execute(job: Job, on_progress: Callable[[int, int], None] | None = None) -> 
             },
         }
         return JobResult(job, True, record, arrays, wall_s=wall)
-    except Exception as exc:  # noqa: BLE001 - any failure of the experiment is reported as data
-        from mlcollage.experiment import ContractError
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the experiment's faults are data
+        return JobResult(job, False, error=describe(exc, job), wall_s=time.perf_counter() - start)
 
-        if isinstance(exc, ContractError):
-            message = str(exc)
-        else:
-            message = f"{type(exc).__name__}: {exc}\n{_where(exc, job.script)}"
-        return JobResult(job, False, error=message.strip(), wall_s=time.perf_counter() - start)
+
+def describe(exc: BaseException, job: Job) -> str:
+    """A short message for an experiment's exception: what, and where in its own file."""
+    from mlcollage.experiment import ContractError
+
+    if isinstance(exc, ContractError):
+        return str(exc).strip()
+    if isinstance(exc, SystemExit):
+        return f"the experiment called sys.exit({exc.code!r}); expected run() to return its result"
+    text = f"{type(exc).__name__}: {exc}"
+    if job.memory_mb and (
+        isinstance(exc, MemoryError) or "can't allocate memory" in text or "out of memory" in text
+    ):
+        text = (f"the run allocated more than its memory limit ({_size(job.memory_mb)}, "
+                f"`memory:` in index.md): {text}")
+    return f"{text}\n{_where(exc, job.script)}".strip()
+
+
+def _size(mb: float) -> str:
+    return f"{mb / 1024:g}G" if mb >= 1024 else f"{mb:g}M"
 
 
 def _check_device(job: Job) -> None:
@@ -215,9 +234,61 @@ def _plain(value: Any) -> Any:
 # the child-process side of the local pool
 
 
+LOG_LIMIT = 64 * 2**20
+"""The most a run's log keeps (bytes): a run that prints without end fails; the disk stays."""
+
+
 def child_main(job: Job, conn: Any) -> None:
-    """Entry point of a worker process: progress and the result go back through ``conn``."""
+    """Entry point of a worker process: progress and the result go back through ``conn``.
+
+    The run's stdout and stderr (Python's and C's: file descriptors 1 and 2) go to ``job.log``;
+    ``job.memory_mb`` bounds what the run may allocate on top of what the worker already maps.
+    Whatever the experiment raises, a result is sent; if it ends the process itself, the parent
+    sees the exit code.
+    """
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _contain(job)
+    try:
+        _child_run(job, conn)
+    except BaseException as exc:  # noqa: BLE001 - a BaseException of the experiment's own
+        conn.send(("done", JobResult(job, False, error=describe(exc, job))))
+        conn.close()
+
+
+def _contain(job: Job) -> None:
+    import signal
+
+    if job.log:
+        Path(job.log).parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(job.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past the limit a write fails (EFBIG)
+        _limit(resource.RLIMIT_FSIZE, LOG_LIMIT)
+    if job.memory_mb:
+        _limit(resource.RLIMIT_AS, _mapped_bytes() + int(job.memory_mb * 2**20))
+
+
+def _limit(which: int, value: int) -> None:
+    soft, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    resource.setrlimit(which, (value, hard))
+
+
+def _mapped_bytes() -> int:
+    """The worker's virtual size now (torch and the fork server's imports are mapped already)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 0
+
+
+def _child_run(job: Job, conn: Any) -> None:
     last = [0.0]
 
     def progress(done: int, total: int) -> None:

@@ -9,8 +9,12 @@ store (`mlcollage.run.store`).
       markdown-memo.pickle  HTML by the Markdown text's hash              (render.markdown)
       slide-memo.pickle     slide and digest-PDF keys, by stat or inputs  (draw.step)
       jinja/                compiled templates                            (render.pages)
-      manifest.json         per output folder: the inputs' fingerprint, each file's hash and
-                            each page's key (state.manifest)
+      manifest.json         per output folder: the inputs' fingerprint, each file's hash,
+                            each page's key, what the live and standby site folders hold
+                            (by inode; render.publish) (state.manifest)
+      build.lock            held by the build that runs (state.lock)
+      publish/              the standby site folder, the next build's (render.publish)
+      logs/                 each experiment run's full output (run.worker)
 
 It is saved only by `commit`, after a build succeeded: a failed build leaves it as it was.
 """
@@ -69,7 +73,7 @@ class BuildState:
         self.last = {}
 
     def commit(self, opts: Options, hashes: dict[str, str], pages: dict[str, str],
-               figures_changed: bool) -> None:
+               trees: dict[str, dict[str, str]], figures_changed: bool) -> None:
         """Save the memos, then record the build: only ever after it succeeded."""
         if self.folder is None:
             return
@@ -78,4 +82,4 @@ class BuildState:
         fp = self.fp
         if figures_changed or not fp:
             fp = manifest.fingerprint(opts.project, self.source_fp, opts.quick)
-        manifest.record(opts.project, opts.out_dir, fp, hashes, pages)
+        manifest.record(opts.project, opts.out_dir, fp, hashes, pages, trees)

@@ -95,7 +95,8 @@ def up_to_date(project: Path, out: Path, fp: str) -> bool:
     return entry.get("marker_mtime_ns") == marker.st_mtime_ns
 
 
-def record(project: Path, out: Path, fp: str, files: dict[str, str], pages: dict[str, str]) -> None:
+def record(project: Path, out: Path, fp: str, files: dict[str, str], pages: dict[str, str],
+           trees: dict[str, dict[str, str]] | None = None) -> None:
     """Remember this build: its fingerprint, each output file's content hash, each page's key."""
     data = read_manifest(project)
     builds = data.setdefault("builds", {})
@@ -105,6 +106,8 @@ def record(project: Path, out: Path, fp: str, files: dict[str, str], pages: dict
         "marker_mtime_ns": marker,
         "files": files,
         "pages": pages,
+        # the live folder holds `files`: named, not repeated
+        "trees": {ino: "files" if held == files else held for ino, held in (trees or {}).items()},
     }
     atomic_write(manifest_path(project), json.dumps(data, sort_keys=True).encode())
 
@@ -114,6 +117,9 @@ def previous_build(project: Path, out: Path) -> dict[str, Any]:
     entry = read_manifest(project).get("builds", {}).get(str(out.absolute()), {})
     if not isinstance(entry.get("files"), dict) or not isinstance(entry.get("pages"), dict):
         return {}
+    trees = entry.get("trees") if isinstance(entry.get("trees"), dict) else {}
+    entry["trees"] = {ino: entry["files"] if held == "files" else held
+                      for ino, held in trees.items() if held == "files" or isinstance(held, dict)}
     return entry
 
 

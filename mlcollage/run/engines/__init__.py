@@ -93,6 +93,8 @@ class EngineContext:
     """This machine has CUDA."""
     address: str | None = None
     """`dask://HOST:PORT`'s HOST:PORT."""
+    log_dir: Path | None = None
+    """Where the local engine keeps each run's full output (`.mlcollage/logs/`)."""
 
 
 @dataclass(frozen=True)

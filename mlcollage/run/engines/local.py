@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import signal
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mlcollage.run.engines import EngineContext
@@ -40,14 +43,17 @@ class LocalEngine:
     queues = False
     ships = False
 
-    def __init__(self, n_jobs: int, cuda: bool) -> None:
+    def __init__(self, n_jobs: int, cuda: bool, log_dir: Path | None = None) -> None:
         self.slots = max(1, n_jobs)
         self.cuda = cuda
+        self.log_dir = log_dir
         self.mp = _context()
         self.workers: list[_Worker] = []
         self._progress: list[tuple[str, int, int]] = []
 
     def submit(self, job: Job) -> _Worker:
+        if self.log_dir is not None:
+            job = dataclasses.replace(job, log=str(self.log_dir / log_name(job)))
         parent, child = self.mp.Pipe(duplex=False)
         proc = self.mp.Process(target=child_main, args=(job, child), daemon=True)
         proc.start()
@@ -91,10 +97,12 @@ class LocalEngine:
 
     def result(self, handle: _Worker, job: Job) -> JobResult:
         self._reap(handle)
-        if handle.result is not None:
-            return handle.result
-        error = f"worker process died (exit code {handle.proc.exitcode})"
-        return JobResult(job, False, error=error)
+        result = handle.result
+        if result is None:
+            result = JobResult(job, False, error=ended(handle.proc.exitcode))
+        if not result.ok and handle.job.log:
+            result = dataclasses.replace(result, error=result.error + log_tail(handle.job.log))
+        return result
 
     def cancel(self, handle: _Worker) -> str:
         handle.proc.kill()
@@ -123,5 +131,44 @@ class LocalEngine:
             self._reap(w)
 
 
+def log_name(job: Job) -> str:
+    what = f"control-{job.control}" if job.control else f"seed-{job.seed}"
+    return f"{job.slug}-{what}{'-quick' if job.mode == 'quick' else ''}.log"
+
+
+TAIL_LINES = 20
+TAIL_BYTES = 2000
+
+
+def log_tail(log: str) -> str:
+    """The last lines of a failed run's output (at most ~2 KB), and where the rest is."""
+    try:
+        with open(log, "rb") as fh:
+            size = fh.seek(0, 2)
+            fh.seek(max(0, size - TAIL_BYTES))
+            data = fh.read()
+    except OSError:
+        return ""
+    if not data.strip():
+        return ""
+    lines = data.decode("utf-8", "replace").splitlines()[-TAIL_LINES:]
+    cut = " (last lines)" if size > len(data) or len(lines) == TAIL_LINES else ""
+    body = "\n".join("    | " + line[:200] for line in lines)
+    return f"\n  output{cut}, {size} bytes in all, in {log}:\n{body}"
+
+
+def ended(code: int | None) -> str:
+    """Why a worker that sent no result is gone."""
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        hint = " (the out-of-memory killer sends SIGKILL)" if name == "SIGKILL" else ""
+        return f"worker process died: killed by {name}{hint}"
+    return (f"worker process died: the experiment ended its own process (exit code {code}) "
+            "before returning a result; expected run() to return")
+
+
 def make(ctx: EngineContext, name: str = "local") -> LocalEngine:
-    return LocalEngine(ctx.n_jobs, ctx.cuda)
+    return LocalEngine(ctx.n_jobs, ctx.cuda, ctx.log_dir)
