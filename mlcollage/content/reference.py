@@ -94,6 +94,8 @@ DOCS: dict[str, dict[str, Doc]] = {
                      "if it holds on every seed."),
         "timeout": Doc("number", "--timeout (600)", 1800, "Seconds per run."),
         "gpu": Doc("boolean", "false", True, "Run on CUDA (fails where there is none)."),
+        "memory": Doc("string", "no limit", "2G", "The most a local run may allocate on top of "
+                      "its worker; past it the run fails with a clear message."),
         "resources": Doc("object", "site.yaml's resources", {"gpus": 1, "mem": "16G"},
                          "Slurm resources of this experiment's jobs."),
     },
