@@ -387,15 +387,18 @@ CASE_COLOR = {"equal": PALETTE["blue"], "increasing": PALETTE["orange"]}
 def draw_heatmaps(ax, result: dict) -> None:
     """Fig. 1a and 1b side by side in one panel, one colour scale (the colorbar on the right)."""
     ax.set_axis_off()
-    left = ax.inset_axes((0.0, 0.0, 0.44, 1.0))
-    right = ax.inset_axes((0.53, 0.0, 0.44, 1.0))
-    draw_heatmap(left, result, "equal", colorbar=False)
-    draw_heatmap(right, result, "increasing", colorbar=True, ylabel=False)
-    left.set_title("equal A", fontsize=10)
-    right.set_title("A rising 0.1 → 1.0 with k", fontsize=10)
+    left = ax.inset_axes((0.0, 0.0, 0.42, 0.86))
+    right = ax.inset_axes((0.5, 0.0, 0.42, 0.86))
+    im = draw_heatmap(left, result, "equal", colorbar=False)
+    draw_heatmap(right, result, "increasing", colorbar=False, ylabel=False)
+    for a, text in ((left, "equal A"), (right, "A rising 0.1 → 1.0")):
+        a.text(0.5, 1.03, text, transform=a.transAxes, ha="center", va="bottom", fontsize=10)
+    cax = ax.inset_axes((0.95, 0.0, 0.03, 0.86))
+    ax.figure.colorbar(im, cax=cax)
+    cax.text(0.5, 1.03, "Ā_k", transform=cax.transAxes, ha="center", va="bottom", fontsize=10)
 
 
-def draw_heatmap(ax, result: dict, case: str, colorbar: bool = True, ylabel: bool = True) -> None:
+def draw_heatmap(ax, result: dict, case: str, colorbar: bool = True, ylabel: bool = True):
     amp, K, n = result[f"amp_{case}"], result["K"], int(result[f"n_iters_{case}"])
     half = (K[1] - K[0]) / 2
     im = ax.imshow(
@@ -419,7 +422,8 @@ def draw_heatmap(ax, result: dict, case: str, colorbar: bool = True, ylabel: boo
         ax.set_ylabel("training iteration")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v / 1000:g}k")
     if colorbar:
-        ax.figure.colorbar(im, ax=ax, label="Ā_k", fraction=0.08, pad=0.03)
+        ax.figure.colorbar(im, ax=ax, label="Ā_k")
+    return im
 
 
 def draw_fit(ax, result: dict) -> None:
@@ -475,9 +479,10 @@ def draw_robustness(ax, result: dict) -> None:
     ax.axhline(1.0, color=PALETTE["gray"], ls=":", lw=1)
     ax.set_xlabel("perturbation norm δ")
     ax.set_ylabel("|f̃_δ(k)| / |f̃_0(k)|")
-    ax.legend(loc="upper right", fontsize=9, ncol=2, framealpha=0.9)
+    ax.legend(loc="upper center", fontsize=9, ncol=5, framealpha=0.9, handlelength=1.2,
+              columnspacing=0.8)  # fmt: skip
     top = float(np.nanmax(ratio[:, s["learned"]])) if s["learned"].any() else 1.0
-    ax.set_ylim(0, 1.55 * max(top, 1.0))  # headroom: the legend sits above the curves
+    ax.set_ylim(0, 2.1 * max(top, 1.0))  # headroom: the legend's two rows sit above the curves
 
 
 def panels(result: dict, runs: list) -> list:
