@@ -151,6 +151,18 @@ class ExperimentSpec:
 
 
 @dataclass(frozen=True)
+class PaperFigure:
+    """The paper's own figure, shown on the slide as a panel beside our reproduction."""
+
+    file: str
+    """A file in the paper's folder (relative path, POSIX separators)."""
+    credit: str
+    """Shown under the image: 'Figure 1 of Rahaman et al. 2019, CC BY 4.0'."""
+    alt: str
+    title: str = "The paper's figure"
+
+
+@dataclass(frozen=True)
 class Paper:
     """One paper entry: `site_src/YYYY-MM/<slug>/index.md` (+ optional `experiment.py`)."""
 
@@ -170,6 +182,7 @@ class Paper:
     number: int | None = None
     """Position in the year's series (`ML-Collage [k]`); None numbers papers in order."""
     experiment: ExperimentSpec | None = None
+    figure: PaperFigure | None = None
     digest: str = field(default="", init=False, repr=False, compare=False)
     """A hash of all the fields above, made once (cached Papers keep it): page and slide keys."""
 

@@ -43,7 +43,7 @@ CASES = {
         GOOD_FM + "zzz: 1\n",
         5,
         "unknown field 'zzz'; expected one of: arxiv, authors, draft, "
-        "experiment, links, number, slug, tags, takeaways, title, venue, year",
+        "experiment, figure, links, number, slug, tags, takeaways, title, venue, year",
     ),
     "missing-title": (
         "authors: [A]\nyear: 2019\n",
@@ -108,6 +108,28 @@ CASES = {
         "field 'experiment.seeds' is a list ([0, -1]); "
         "expected a non-empty list of non-negative integers",
     ),
+    "figure-missing-file": (
+        GOOD_FM + "figure:\n  file: fig1.png\n  credit: Figure 1 of Alpha 2019\n  alt: A line\n",
+        6,
+        "figure file 'fig1.png' not found; expected {folder}/fig1.png",
+    ),
+    "figure-without-credit": (
+        GOOD_FM + "figure:\n  file: notes.txt\n  alt: A line\n",
+        5,
+        "missing required field 'figure.credit'; "
+        "expected a credit line such as 'Figure 1 of Rahaman et al. 2019, CC BY 4.0'",
+    ),
+    "figure-not-an-image": (
+        GOOD_FM + "figure: {file: notes.txt, credit: Figure 1 of Alpha 2019, alt: A line}\n",
+        5,
+        "figure file 'notes.txt' is not an image; expected a .png or .jpg",
+    ),
+    "figure-outside-folder": (
+        GOOD_FM + "figure: {file: ../../site.yaml, credit: Fig. 1, alt: A line}\n",
+        5,
+        "figure file '../../site.yaml' is outside the paper's folder; "
+        "expected a file beside index.md",
+    ),
 }
 
 
@@ -115,6 +137,7 @@ CASES = {
 def test_paper_rule(project: Path, case: str) -> None:
     front, line, message = CASES[case]
     path = write_paper(project, front)
+    message = message.format(folder=Path(path).parent)
     assert errors(project) == [f"{path}:{line}: {message}"]
 
 

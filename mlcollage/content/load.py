@@ -16,6 +16,7 @@ from mlcollage.content.names import MONTH_RE, PAPERS_MARKER, SLUG_RE, TAG_RE, li
 from mlcollage.content.schema import (
     DIGEST_FIELDS,
     EXPERIMENT_FIELDS,
+    FIGURE_FIELDS,
     PAPER_FIELDS,
     SITE_FIELDS,
     Collector,
@@ -28,6 +29,7 @@ from mlcollage.model import (
     ExperimentSpec,
     InputError,
     Paper,
+    PaperFigure,
     Problem,
     Site,
     SiteConfig,
@@ -230,6 +232,10 @@ def _cached_paper(
     name = str(folder)  # plain strings: this runs for every paper of every build
     key = stat_key(os.path.join(name, "index.md"), os.path.join(name, "experiment.py"))
     paper = cache.get(name, key)
+    if paper is not None and paper.figure and not os.path.isfile(
+        os.path.join(name, paper.figure.file)
+    ):  # the figure's file went away since: load again, so that the error is reported
+        paper = None
     if paper is None:
         before = len(col.problems)
         paper = _load_paper(folder, month, col)
@@ -271,7 +277,8 @@ def _load_paper(folder: Path, month: str, col: Collector) -> Paper | None:
             )
             ok = False
     experiment = _experiment(folder, doc, col)
-    if not ok or links is None or experiment is False:
+    figure = _figure(folder, doc, col) if isinstance(data.get("figure"), dict) else None
+    if not ok or links is None or experiment is False or figure is False:
         return None
     return Paper(
         slug=slug,
@@ -289,6 +296,36 @@ def _load_paper(folder: Path, month: str, col: Collector) -> Paper | None:
         draft=bool(data.get("draft", False)),
         number=data.get("number"),
         experiment=experiment or None,
+        figure=figure or None,
+    )
+
+
+FIGURE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def _figure(folder: Path, doc: Document, col: Collector) -> PaperFigure | bool:
+    """The paper's own figure (`figure:`): a file in its folder, with a credit and alt text."""
+    if not col.check_fields(doc, FIGURE_FIELDS, ("figure",)):
+        return False
+    section = doc.data["figure"]
+    name = section["file"].strip()
+    line = doc.line("figure", "file")
+    path = (folder / name).resolve()
+    if Path(name).is_absolute() or not path.is_relative_to(folder.resolve()):
+        col.add(doc.path, line, f"figure file '{name}' is outside the paper's folder; "
+                "expected a file beside index.md")
+        return False
+    if path.suffix.lower() not in FIGURE_SUFFIXES:
+        col.add(doc.path, line, f"figure file '{name}' is not an image; expected a .png or .jpg")
+        return False
+    if not path.is_file():
+        col.add(doc.path, line, f"figure file '{name}' not found; expected {folder / name}")
+        return False
+    return PaperFigure(
+        file=path.relative_to(folder.resolve()).as_posix(),
+        credit=" ".join(section["credit"].split()),
+        alt=" ".join(section["alt"].split()),
+        title=" ".join(section.get("title", PaperFigure.title).split()),
     )
 
 

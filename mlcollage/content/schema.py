@@ -92,6 +92,17 @@ PAPER_FIELDS: Spec = {
     ),
     "slug": (_is_str, "a slug of lowercase letters, digits and hyphens", False),
     "experiment": (_is_map, "a mapping with config, seeds, timeout, gpu, resources", False),
+    "figure": (_is_map, "a mapping with file, credit, alt (the paper's own figure)", False),
+}
+FIGURE_FIELDS: Spec = {
+    "file": (_is_str, "an image file in the paper's folder (.png or .jpg), such as fig1.png", True),
+    "credit": (
+        _is_str,
+        "a credit line such as 'Figure 1 of Rahaman et al. 2019, CC BY 4.0'",
+        True,
+    ),
+    "alt": (_is_str, "alt text: what the figure shows, for readers who cannot see it", True),
+    "title": (_is_str, "a short panel title (default: 'The paper's figure')", False),
 }
 EXPERIMENT_FIELDS: Spec = {
     "config": (_is_map, "a mapping of Config field overrides", False),
