@@ -514,7 +514,13 @@ def freeze(project: Path, src: Path = REPO) -> int:
 
     pdf = TEMPLATE_DIGEST_PDF.read_bytes()
     slides._run = fake_run
-    images.slides_pdf = lambda pngs, title, date: pdf
+    images.slides_pdf = lambda pngs, title, date: pdf  # revisions before draw/digest.py
+    try:
+        from mlcollage.draw import digest
+
+        digest.digest_pdf = lambda *args: pdf
+    except ImportError:
+        pass
     opts = options.Options(project=project, out=project / "_site")
     pipeline.build_site(opts)
     return len(frozen)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 
 from mlcollage.draw import images
 from mlcollage.draw import layout as draw
@@ -120,7 +121,14 @@ def test_build_writes_slides_cards_thumbs_pdf(project: Path) -> None:
         assert (site / "alpha-2019-toy" / name).is_file()
         assert (site / "beta-2018-second" / name).is_file()  # text-only slide
     pdf = (site / "digest.pdf").read_bytes()
-    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 2
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 3  # the title page, then the two slides
+    title_page = reader.pages[0].extract_text()
+    assert "1." in title_page and "A Toy Paper about Linear Regression" in title_page
+    for page, slug in zip(reader.pages[1:], ("alpha-2019-toy", "beta-2018-second"), strict=True):
+        # vector: the slide's own PDF page, its text is text, not pixels
+        assert (site / slug / "index.html").is_file() and "Takeaways" in page.extract_text()
+    assert not re.search(rb"/CreationDate\s*\(D:20[3-9]", pdf)  # dated by the digest
     digest = (site / "index.html").read_text()
     assert 'href="digest.pdf"' in digest and "thumb-480.webp 480w" in digest
     paper = (site / "alpha-2019-toy/index.html").read_text()
@@ -138,3 +146,26 @@ def test_slides_redrawn_only_when_their_inputs_change(project: Path) -> None:
     build(project)
     assert (figs / "alpha-2019-toy/slide.png").stat().st_mtime_ns == stamp["alpha-2019-toy"]
     assert (figs / "beta-2018-second/slide.png").stat().st_mtime_ns != stamp["beta-2018-second"]
+
+
+def test_paper_figure_is_a_panel_with_its_credit_and_its_alt_text_on_the_page(project: Path) -> None:
+    build(project)
+    credit = "Figure 1 of Alpha et al. 2019, CC BY 4.0"
+    site = project / "_site/2020-01/alpha-2019-toy"
+    slide_text = PdfReader(site / "slide.pdf").pages[0].extract_text()
+    assert credit in " ".join(slide_text.split()) and "The paper's figure" in slide_text
+    page = (site / "index.html").read_text()
+    alt = "Noisy points scattered around a rising straight line, with the least-squares fit through them"
+    assert f'<img src="figure1.png" alt="{alt}"' in page
+    assert f"<figcaption>The paper&#39;s figure: {credit}</figcaption>" in page
+    assert (site / "figure1.png").read_bytes() == (project / "site_src/2020-01/alpha-2019-toy/figure1.png").read_bytes()
+
+
+def test_a_new_paper_figure_redraws_the_slide(project: Path) -> None:
+    build(project)
+    slide = project / "figures/2020-01/alpha-2019-toy/slide.png"
+    before = slide.read_bytes()
+    figure = project / "site_src/2020-01/alpha-2019-toy/figure1.png"
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(figure)
+    build(project)
+    assert slide.read_bytes() != before  # the key hashes the figure's bytes, not its path

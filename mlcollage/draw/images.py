@@ -1,10 +1,8 @@
-"""Images derived from a slide with Pillow: PNG with provenance, social card, WebP thumbs, PDFs."""
+"""Images derived from a slide with Pillow: PNG with provenance, social card, WebP thumbs."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import time
 from collections.abc import Mapping, Sequence
 
 CARD = (1200, 630)
@@ -63,27 +61,3 @@ def thumbnails(png: bytes, widths: Sequence[int] = THUMB_WIDTHS) -> dict[int, by
             )
             out[width] = buf.getvalue()
     return out
-
-
-def slides_pdf(pngs: Sequence[bytes], title: str, date: dt.date) -> bytes:
-    """One PDF page per slide, in order; dated by the digest, not the build (same bytes)."""
-    from PIL import Image
-
-    pages = [Image.open(io.BytesIO(p)).convert("RGB") for p in pngs]
-    stamp = time.struct_time((date.year, date.month, date.day, 0, 0, 0, 0, 1, 0))
-    buf = io.BytesIO()
-    pages[0].save(
-        buf,
-        format="PDF",
-        save_all=True,
-        append_images=pages[1:],
-        resolution=100.0,
-        title=title,
-        producer="mlcollage",
-        creator="mlcollage",
-        creationDate=stamp,
-        modDate=stamp,
-    )
-    for page in pages:
-        page.close()
-    return buf.getvalue()

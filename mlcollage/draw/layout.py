@@ -66,6 +66,10 @@ class SlideInput:
     seed_folders: tuple[str, ...] = ()
     """Every seed's stored run, first seed first: `panels(result, runs)` draws the spread."""
     status: str = ""
+    figure: str = ""
+    """The paper's own figure (an image file), drawn as the first panel; '' for none."""
+    figure_title: str = ""
+    figure_credit: str = ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,8 +130,10 @@ def _fit_list(
     box: tuple[float, float, float, float],
     max_size: float,
     min_size: float,
-) -> None:
-    """Bulleted items (mark, colour, text) in ``box``, one shared font size that fits them all."""
+) -> tuple[float, int]:
+    """Bulleted items (mark, colour, text) in ``box``, one shared font size that fits them all;
+    return the lowest point the kept items reach (figure fraction) and how many items did not
+    fit even at ``min_size`` (and were left out)."""
     x, y, w, h = box
     renderer = fig.canvas.get_renderer()
     size = max_size
@@ -153,10 +159,14 @@ def _fit_list(
         widest = max((a.get_window_extent(renderer).x1 for a in artists), default=0) / W
         if (top >= y and widest <= x + w + 0.002) or size <= min_size:
             if top < y:  # at the smallest size: remove what does not fit
+                dropped = 0
                 for a in artists:
                     if a.get_window_extent(renderer).y0 / H < y:
+                        dropped += a.get_text() not in ("", "•", "✓", "✗")
                         a.remove()
-            return
+                kept = [a.get_window_extent(renderer).y0 / H for a in artists if a.figure]
+                return min(kept, default=y + h), dropped
+            return top, 0
         for a in artists:
             a.remove()
         size -= 1
@@ -175,9 +185,11 @@ def short_link(url: str) -> str:
     return (parts.netloc.removeprefix("www.") + parts.path).rstrip("/") if parts.netloc else url
 
 
-def panel_rects(n: int, box: tuple[float, float, float, float]) -> list[tuple[float, ...]]:
-    """Axes rectangles for n panels in ``box``, leaving room for titles and tick labels."""
+def panel_cells(n: int, box: tuple[float, float, float, float]) -> list[tuple[float, ...]]:
+    """The rectangle each of n panels owns in ``box``: its axes, title, labels and credit."""
     x, y, w, h = box
+    if n >= 5:  # the paper's figure beside four of ours: three columns, two rows
+        return [(x + (i % 3) * w / 3, y + (1 - i // 3) * h / 2, w / 3, h / 2) for i in range(n)]
     if n <= 1:
         cells = [(x, y, w, h)]
     elif n == 2:
@@ -190,8 +202,14 @@ def panel_rects(n: int, box: tuple[float, float, float, float]) -> list[tuple[fl
         ]
     else:
         cells = [(x + (i % 2) * w / 2, y + (1 - i // 2) * h / 2, w / 2, h / 2) for i in range(4)]
-    ml, mb, mt, mr = 0.045, 0.055, 0.05, 0.02  # figure fractions for labels and titles
-    return [(cx + ml, cy + mb, cw - ml - mr, ch - mb - mt) for cx, cy, cw, ch in cells]
+    return cells
+
+
+def panel_rects(n: int, box: tuple[float, float, float, float]) -> list[tuple[float, ...]]:
+    """Axes rectangles for n panels in ``box``, leaving room for titles and tick labels."""
+    ml, mb, mt, mr = 0.052, 0.055, 0.05, 0.02  # figure fractions for labels and titles
+    return [(cx + ml, cy + mb, cw - ml - mr, ch - mb - mt) for cx, cy, cw, ch in
+            panel_cells(n, box)]
 
 
 def draw_slide(inp: SlideInput, panels: list[Any] | None = None, caveat: str = "") -> Any:
@@ -205,12 +223,40 @@ def draw_slide(inp: SlideInput, panels: list[Any] | None = None, caveat: str = "
         matplotlib.rcParams["font.family"] = FAMILIES
         fig = Figure(figsize=(W / DPI, H / DPI), dpi=DPI)
         FigureCanvasAgg(fig)
-        _draw_header(fig, inp)
-        _draw_body(fig, inp, panels, caveat)
-        _draw_takeaways(fig, inp)
-        _draw_claims(fig, inp)
+        fig.mlcollage_notes = []
+        top = _draw_header(fig, inp)
+        column = _draw_column(fig, inp, top)
+        _draw_body(fig, inp, panels, caveat, top, column[0] - 0.045)
         _draw_footer(fig, inp)
     return fig
+
+
+TAKEAWAY_SIZES = (20, 18, 16, 14, 12)
+COLUMN_WIDTHS = (0.285, 0.31, 0.335)
+"""The right column's widths, narrowest first: it widens only when the claims need it."""
+
+
+def _draw_column(fig: Any, inp: SlideInput, top: float) -> tuple[float, float]:
+    """Takeaways, then the claims box in the room they leave: the takeaways' type gets smaller,
+    then the column wider (the panels narrower), until every claim fits at `MIN_PT` or above;
+    a claim left out is a finding, never silent. Return the column's (x, width)."""
+    from mlcollage.draw.legibility import MIN_PT
+
+    texts, patches = len(fig.texts), len(fig.patches)
+    tries = [(w, size) for w in COLUMN_WIDTHS for size in TAKEAWAY_SIZES]
+    for i, (width, size) in enumerate(tries):
+        column = (COLUMN[0] + COLUMN[1] - width, width)
+        below = _draw_takeaways(fig, inp, top, size, column)
+        dropped = _draw_claims(fig, inp, below, column)
+        if not dropped or i == len(tries) - 1:
+            break
+        del fig.texts[texts:], fig.patches[patches:]  # plain lists on a Figure
+    if dropped:
+        fig.mlcollage_notes.append(
+            f"claims box: {dropped} of {len(inp.claims)} claims do not fit at {MIN_PT:g} pt; "
+            "expected fewer or shorter claims (the page still has them all)"
+        )
+    return column
 
 
 CLAIM_CHARS = 120
@@ -220,8 +266,9 @@ COLUMN = (0.685, 0.285)
 """The right column's left edge and width (figure fractions): takeaways, then the claims box."""
 
 
-def _draw_header(fig: Any, inp: SlideInput) -> None:
-    """Accent bar, series label, venue, title and authors, and the rule under them."""
+def _draw_header(fig: Any, inp: SlideInput) -> float:
+    """Accent bar, series label, venue, title and authors, and the rule under them; return the
+    rule's height (figure fraction): the body starts there, so no band stays empty."""
     from matplotlib.patches import Rectangle
 
     fig.patches.append(
@@ -236,8 +283,9 @@ def _draw_header(fig: Any, inp: SlideInput) -> None:
     title = fit_text(
         fig, inp.title, (0.03, 0.80, 0.94, 0.115), 42, 18, fontweight="bold", color=INK
     )
-    bottom = title.get_window_extent(fig.canvas.get_renderer()).y0 / H
-    fit_text(
+    renderer = fig.canvas.get_renderer()
+    bottom = title.get_window_extent(renderer).y0 / H
+    authors = fit_text(
         fig,
         authors_line(inp.authors),
         (0.03, max(0.745, bottom - 0.052), 0.94, 0.04),
@@ -245,21 +293,39 @@ def _draw_header(fig: Any, inp: SlideInput) -> None:
         12,
         color=INK,
     )
-    fig.lines.append(_hline(fig, 0.735))
+    rule = authors.get_window_extent(renderer).y0 / H - 0.018
+    fig.lines.append(_hline(fig, rule))
+    return rule
 
 
-def _draw_body(fig: Any, inp: SlideInput, panels: list[Any] | None, caveat: str) -> None:
-    """The experiment's panels (or the summary, without one), and the caveat under them."""
-    body = (0.02, 0.115 if caveat else 0.075, 0.64, 0.62 if caveat else 0.66)
-    if panels:
-        for panel, rect in zip(panels, panel_rects(len(panels), body), strict=False):
-            _draw_panel(fig.add_axes(rect), panel)
+def _draw_body(
+    fig: Any,
+    inp: SlideInput,
+    panels: list[Any] | None,
+    caveat: str,
+    top: float = 0.735,
+    width: float = 0.64,
+) -> None:
+    """The paper's figure and the experiment's panels (or the summary, without them), and the
+    caveat under them; every panel's cell is recorded as ``fig.mlcollage_cells`` (axes ->
+    rectangle) for the legibility rules."""
+    bottom = 0.115 if caveat else 0.075
+    body = (0.02, bottom, width, top - 0.01 - bottom)
+    shown = ([_FigurePanel(inp.figure, inp.figure_title, inp.figure_credit)] if inp.figure
+             else []) + list(panels or [])
+    fig.mlcollage_cells = {}
+    if shown:
+        cells = panel_cells(len(shown), body)
+        for panel, rect, cell in zip(shown, panel_rects(len(shown), body), cells, strict=False):
+            ax = fig.add_axes(rect)
+            _draw_panel(ax, panel)
+            fig.mlcollage_cells[ax] = cell
     else:
         note = inp.summary or "This paper has no reference experiment yet."
         fit_text(
             fig,
             note,
-            (0.04, body[1] + 0.05, 0.58, body[3] - 0.1),
+            (0.04, body[1] + 0.05, width - 0.06, body[3] - 0.1),
             26,
             14,
             color=INK,
@@ -286,26 +352,104 @@ def _draw_panel(ax: Any, panel: Any) -> None:
             wrap=True,
         )
     ax.set_title(panel.title, loc="left", fontsize=17, fontweight="bold", color=INK)
+    _readable(ax)
 
 
-def _draw_takeaways(fig: Any, inp: SlideInput) -> None:
-    x, width = COLUMN
-    fig.text(x, 0.715, "Takeaways", fontsize=19, fontweight="bold", color=ACCENT, va="top")
-    _fit_list(
+def _readable(ax: Any) -> None:
+    """The layout's floor under any experiment's panel: no type under `MIN_PT`, and no grid
+    over an image. What this cannot fix (overlaps, legends over data) the rules report."""
+    from mlcollage.draw.legibility import MIN_PT
+
+    for a in (ax, *ax.child_axes):
+        if a.images:
+            a.grid(False)
+        for axis in (a.xaxis, a.yaxis):
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                for label in (tick.label1, tick.label2):
+                    if label.get_fontsize() < MIN_PT:
+                        axis.set_tick_params(which="both", labelsize=MIN_PT)
+                        break
+        legend = a.get_legend()
+        texts = [*a.texts, a.xaxis.label, a.yaxis.label, a.title, a._left_title, a._right_title,
+                 a.xaxis.get_offset_text(), a.yaxis.get_offset_text()]
+        if legend is not None:
+            texts += [*legend.get_texts(), legend.get_title()]
+        for t in texts:
+            if t.get_fontsize() < MIN_PT:
+                t.set_fontsize(MIN_PT)
+        _fit_axis_labels(a)
+
+
+def _fit_axis_labels(ax: Any) -> None:
+    """An axis label longer than its axis (a y-label climbing over the panel title) gets
+    smaller type, down to `MIN_PT`; one that is still too long the rules report."""
+    from mlcollage.draw.legibility import MIN_PT
+
+    renderer = ax.figure.canvas.get_renderer()
+    span = ax.get_window_extent(renderer)
+    for label, length in ((ax.yaxis.label, span.height), (ax.xaxis.label, span.width)):
+        if not label.get_text():
+            continue
+        while label.get_fontsize() > MIN_PT:
+            ext = label.get_window_extent(renderer)
+            if (ext.height if label is ax.yaxis.label else ext.width) <= length:
+                break
+            label.set_fontsize(max(MIN_PT, label.get_fontsize() - 1))
+
+
+@dataclass(frozen=True)
+class _FigurePanel:
+    """The paper's own figure as a panel: the image, and its credit line under it."""
+
+    path: str
+    title: str
+    credit: str
+
+    def draw(self, ax: Any) -> None:
+        import numpy as np
+        from PIL import Image
+
+        with Image.open(self.path) as im:
+            pixels = np.asarray(im.convert("RGBA"))  # palette and alpha images too
+        ax.imshow(pixels, interpolation="antialiased")
+        ax.set_axis_off()
+        ax.text(0, -0.03, self.credit, transform=ax.transAxes, ha="left", va="top",
+                fontsize=11, color=MUTED, style="italic")
+
+
+def _draw_takeaways(
+    fig: Any,
+    inp: SlideInput,
+    top: float = 0.735,
+    size: float = 20,
+    column: tuple[float, float] = COLUMN,
+) -> float:
+    """The takeaways under the rule; return where they end: the claims box gets the rest."""
+    x, width = column
+    fig.text(x, top - 0.02, "Takeaways", fontsize=19, fontweight="bold", color=ACCENT, va="top")
+    list_top = top - 0.065
+    used, _ = _fit_list(
         fig,
         [("•", ACCENT, t) for t in inp.takeaways] or [("", MUTED, "—")],
-        (x, 0.47, width, 0.2),
-        20,
-        11,
+        (x, list_top - 0.22, width, 0.22),
+        size,
+        min(size, 12),
     )
+    return used - 0.005
 
 
-def _draw_claims(fig: Any, inp: SlideInput) -> None:
-    """The claims box: each checked claim with its mark, or why there are none."""
+def _draw_claims(
+    fig: Any, inp: SlideInput, top: float = 0.455, column: tuple[float, float] = COLUMN
+) -> int:
+    """The claims box, from ``top`` down to the footer: each checked claim in the compact form
+    (mark, statement with its numbers, seeds it holds on, the control that falsifies it)."""
     from matplotlib.patches import FancyBboxPatch
 
-    x, width = COLUMN
-    box = (x - 0.01, 0.07, width + 0.02, 0.385)
+    from mlcollage.draw.legibility import MIN_PT
+
+    x, width = column
+    top = max(min(top, 0.6), 0.3)
+    box = (x - 0.01, 0.07, width + 0.02, top - 0.07)
     fig.patches.append(
         FancyBboxPatch(
             box[:2],
@@ -321,7 +465,7 @@ def _draw_claims(fig: Any, inp: SlideInput) -> None:
     heading = "Claims checked by our experiment" if inp.claims else "No experiment yet"
     if inp.status in ("failed", "stale"):
         heading += f" ({inp.status})"
-    fig.text(x, 0.44, heading, fontsize=17, fontweight="bold", color=INK, va="top")
+    fig.text(x, top - 0.015, heading, fontsize=17, fontweight="bold", color=INK, va="top")
     items = [
         (
             "✓" if c.reproduced and not c.control_failed else "✗",
@@ -332,13 +476,13 @@ def _draw_claims(fig: Any, inp: SlideInput) -> None:
         )
         for c in inp.claims
     ]
-    _fit_list(
+    return _fit_list(
         fig,
         items or [("", MUTED, "Claims appear here once the experiment has run.")],
-        (x, 0.08, width, 0.32),
+        (x, 0.08, width, top - 0.065 - 0.08),
         16,
-        8,
-    )
+        MIN_PT,
+    )[1]
 
 
 def _draw_footer(fig: Any, inp: SlideInput) -> None:

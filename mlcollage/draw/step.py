@@ -44,7 +44,9 @@ KEY_FILE = "slide.json"
 IMAGES = PaperImages(slide=SLIDE_PNG, slide_vector=SLIDE_PDF, card=CARD_PNG, thumbs=THUMBS)
 
 
-PIXEL_CODE = tuple(Path(__file__).with_name(n) for n in ("layout.py", "images.py"))
+PIXEL_CODE = tuple(
+    Path(__file__).with_name(n) for n in ("layout.py", "images.py", "legibility.py", "digest.py")
+)
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,9 @@ def slide_input(
         run_folder=str(run_folder) if run_folder else "",
         seed_folders=tuple(str(f) for f in seed_folders),
         status=outcome.status if outcome and (outcome.status == "failed" or outcome.stale) else "",
+        figure=str(paper.folder / paper.figure.file) if paper.figure else "",
+        figure_title=paper.figure.title if paper.figure else "",
+        figure_credit=paper.figure.credit if paper.figure else "",
     )
 
 
@@ -126,8 +131,11 @@ def slide_key(inp: SlideInput, result_key: str, code: str) -> str:
     h = hashlib.sha256(code.encode())
     fields = {f.name: getattr(inp, f.name) for f in dataclasses.fields(inp)}  # asdict, but fast:
     fields |= {"claims": [dataclasses.asdict(c) for c in inp.claims]}  # the one nested dataclass
-    fields |= {"run_folder": "", "script": "", "seed_folders": len(inp.seed_folders)}  # not paths
+    fields |= {"run_folder": "", "script": "", "seed_folders": len(inp.seed_folders),
+               "figure": ""}  # not paths: the figure's bytes instead
     h.update(canonical_json(fields).encode())
+    if inp.figure:
+        h.update(hashlib.sha256(Path(inp.figure).read_bytes()).digest())
     h.update(result_key.encode())
     if inp.script:
         for path in local_sources(Path(inp.script)):
@@ -135,19 +143,35 @@ def slide_key(inp: SlideInput, result_key: str, code: str) -> str:
     return h.hexdigest()
 
 
-def draw_one(job: DrawJob) -> str:
-    """Draw and write one paper's slide files; return '' or a warning. Runs in a worker."""
+def draw_figure(inp: SlideInput) -> tuple[Any, list[str]]:
+    """The slide's Figure, and the warnings: a failed `panels()`, then the legibility rules'
+    findings, each prefixed with the file to change (the experiment, or the paper's index.md)."""
+    from mlcollage.draw import layout as draw
+    from mlcollage.draw.legibility import check_figure
+
+    warnings, panels, caveat = [], None, ""
+    if inp.script and inp.run_folder:
+        try:
+            folders = [Path(f) for f in inp.seed_folders] or [Path(inp.run_folder)]
+            panels, caveat = _panels(Path(inp.script), folders)
+        except Exception as exc:  # noqa: BLE001 - a text-only slide and a warning instead
+            warnings.append(f"{inp.script}: panels() failed: {type(exc).__name__}: {exc}")
+    fig = draw.draw_slide(inp, panels, caveat)
+    findings = fig.mlcollage_notes + check_figure(fig, fig.mlcollage_cells)
+    return fig, warnings + [legibility_warning(inp, f) for f in findings]
+
+
+def legibility_warning(inp: SlideInput, finding: str) -> str:
+    """A rule's finding as a warning that names the experiment (or the paper) to change."""
+    return f"{inp.script or inp.title}: slide: {finding.removeprefix('slide: ')}"
+
+
+def draw_one(job: DrawJob) -> list[str]:
+    """Draw and write one paper's slide files; return its warnings. Runs in a worker."""
     from mlcollage.draw import images
     from mlcollage.draw import layout as draw
 
-    warning, panels, caveat = "", None, ""
-    if job.inp.script and job.inp.run_folder:
-        try:
-            folders = [Path(f) for f in job.inp.seed_folders] or [Path(job.inp.run_folder)]
-            panels, caveat = _panels(Path(job.inp.script), folders)
-        except Exception as exc:  # noqa: BLE001 - a text-only slide and a warning instead
-            warning = f"{job.inp.script}: panels() failed: {type(exc).__name__}: {exc}"
-    fig = draw.draw_slide(job.inp, panels, caveat)
+    fig, warnings = draw_figure(job.inp)
     png = images.png_with_text(draw.figure_png(fig), job.meta)
     folder = Path(job.folder)
     atomic_write(folder / SLIDE_PNG, png)
@@ -155,8 +179,10 @@ def draw_one(job: DrawJob) -> str:
     atomic_write(folder / CARD_PNG, images.card(png))
     for width, data in images.thumbnails(png).items():
         atomic_write(folder / f"thumb-{width}.webp", data)
-    atomic_write(folder / KEY_FILE, (json.dumps({"key": job.key}) + "\n").encode())
-    return warning
+    findings = [w.split(": slide: ", 1)[1] for w in warnings if ": slide: " in w]
+    record = {"key": job.key, "legibility": findings}  # `check --slides` reports them again
+    atomic_write(folder / KEY_FILE, (json.dumps(record, ensure_ascii=False) + "\n").encode())
+    return warnings
 
 
 def _panels(script: Path, folders: list[Path]) -> tuple[list[Any], str]:
@@ -275,14 +301,15 @@ def draw_stale(
     drawn, pdfs = len(jobs), {}
     for d in site.digests:
         if d.papers and not undrawn.intersection(p.slug for p in d.papers):
-            pdfs[d.month], redrawn = _digest_pdf(d, folders, keys, store, mode, stored)
+            pdfs[d.month], redrawn = _digest_pdf(d, folders, keys, store, mode, stored, series)
             drawn += redrawn
     return images, pdfs, warnings, drawn
 
 
 def can_draw() -> bool:
-    """Whether matplotlib and Pillow are installed (the `run` extra); found, not imported."""
-    return importable("matplotlib", "PIL")
+    """Whether matplotlib, Pillow and pypdf are installed (the `run` extra); found, not
+    imported."""
+    return importable("matplotlib", "PIL", "pypdf")
 
 
 def _input(
@@ -325,13 +352,13 @@ def _run(jobs: list[DrawJob], n_jobs: int) -> list[str]:
     if not jobs:
         return []
     if len(jobs) == 1 or n_jobs <= 1:
-        return [w for w in map(draw_one, jobs) if w]
+        return [w for ws in map(draw_one, jobs) for w in ws]
     import concurrent.futures as cf
     import multiprocessing as mp
 
     ctx = mp.get_context("forkserver")
     with cf.ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs)), mp_context=ctx) as pool:
-        return [w for w in pool.map(draw_one, jobs) if w]
+        return [w for ws in pool.map(draw_one, jobs) for w in ws]
 
 
 def _digest_pdf(
@@ -341,20 +368,26 @@ def _digest_pdf(
     store: Store,
     mode: str,
     stored: Memo,
+    series: str = "",
 ) -> tuple[Path, bool]:
-    """All slides of a month in order, one page each; redrawn (True) when any slide changed."""
-    from mlcollage.draw.images import slides_pdf
+    """The title page, then all slides of a month in order, merged from their vector PDFs;
+    redrawn (True) when any slide changed."""
+    from mlcollage.draw.digest import digest_pdf
+    from mlcollage.draw.layout import authors_line
+    from mlcollage.text import venue_line
 
     slide_keys = [keys[p.slug] for p in digest.papers]
     key = hashlib.sha256(
-        canonical_json([digest.title, str(digest.date), slide_keys]).encode()
+        canonical_json([digest.title, str(digest.date), series, slide_keys]).encode()
     ).hexdigest()
     base = (store.root / ".quick" if mode == "quick" else store.root) / digest.month
     path = base / DIGEST_PDF
     if _current_key(base, "digest.json", DIGEST_PDF, stored) == key:
         return path, False
-    pngs = [(folders[p.slug] / SLIDE_PNG).read_bytes() for p in digest.papers]
-    atomic_write(path, slides_pdf(pngs, digest.title, digest.date))
+    pdfs = [(folders[p.slug] / SLIDE_PDF).read_bytes() for p in digest.papers]
+    papers = [f"{p.title} — {authors_line(p.authors)} · {venue_line(p.venue, p.year)}"
+              for p in digest.papers]
+    atomic_write(path, digest_pdf(pdfs, digest.title, digest.date, series, papers))
     atomic_write(base / "digest.json", (json.dumps({"key": key}) + "\n").encode())
     return path, True
 

@@ -383,6 +383,9 @@ def slide_alt(paper: Paper, outcome: Outcome | None) -> str:
         text += f" Claims checked by the reference experiment: {marks}."
     elif paper.takeaways:
         text += " Takeaways: " + "; ".join(paper.takeaways) + "."
+    if paper.figure:
+        figure = paper.figure
+        text += f" Beside our panels, the paper's own figure: {figure.alt} ({figure.credit})."
     return text
 
 
