@@ -197,6 +197,16 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--out", type=Path, metavar="DIR", help="built site for --links (default: _site)"
     )
+    c.add_argument(
+        "--slides",
+        nargs="?",
+        type=Path,
+        const=Path("contact-sheets"),
+        metavar="DIR",
+        help="also write one contact sheet per month (every slide at thumbnail size, for a "
+        "person to look at) to DIR (default: contact-sheets/ in the project) and report the "
+        "slides' legibility findings",
+    )
     ls = sub.add_parser(
         "list",
         help="list the papers: all that a build publishes, or only drafts, future or stale ones",
@@ -334,7 +344,7 @@ def verb_args(
     if args.verb == "init":
         return InitArgs(folder=args.dir)
     if args.verb == "check":
-        return CheckArgs(links=args.links)
+        return CheckArgs(links=args.links, slides=args.slides)
     return None
 
 

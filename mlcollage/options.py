@@ -163,3 +163,6 @@ class CheckArgs:
 
     links: bool = False
     """Also check every internal link and image of the built site."""
+    slides: Path | None = None
+    """Also write a contact sheet per month (every slide at thumbnail size) into this folder,
+    and report the legibility findings each slide recorded when it was drawn."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import warnings
 from pathlib import Path
@@ -15,7 +16,7 @@ from mlcollage.draw import images
 from mlcollage.draw import layout as draw
 from mlcollage.draw.layout import ClaimLine, SlideInput
 
-from helpers import build
+from helpers import build, run_cli
 
 LONG = ("A remarkably long title that keeps going, " * 8)[:300]
 TAKEAWAYS = tuple(f"Takeaway number {i}: " + "a long sentence that would never fit on one line " * 3
@@ -93,18 +94,40 @@ def test_same_input_same_bytes() -> None:
     assert images.png_with_text(draw.figure_png(a), meta) == images.png_with_text(draw.figure_png(b), meta)
 
 
+def test_header_leaves_no_empty_band_and_long_claims_all_fit() -> None:
+    """The rule sits just under the authors; seven long claims with seeds and controls all fit
+    the claims box at 9 pt or more (the takeaways and then the column give them room)."""
+    from mlcollage.draw.legibility import MIN_PT
+
+    claims = tuple(ClaimLine("a claim with its deciding numbers: " + "ρ = 0.99 ≥ 0.85, " * 6,
+                             True, 3, 3, "fails under untrained, uniform-attention")
+                   for _ in range(7))
+    fig = draw.draw_slide(slide(claims=claims, takeaways=TAKEAWAYS))
+    fig.canvas.draw()
+    boxes = dict(text_boxes(fig))
+    authors = boxes["A, B, C et al."]
+    rule = fig.lines[0].get_ydata()[0] * draw.H
+    assert 0 < authors.y0 - rule < 0.03 * draw.H  # no band between the authors and the body
+    shown = [t for t in fig.texts if t.get_text().startswith("a claim with")]
+    assert len(shown) == 7 and all(t.get_fontsize() >= MIN_PT for t in shown)
+    assert fig.mlcollage_notes == []
+    box = next(p for p in fig.patches if type(p).__name__ == "FancyBboxPatch")
+    bottom = box.get_window_extent(fig.canvas.get_renderer()).y0
+    assert all(boxes[t.get_text()].y0 >= bottom for t in shown)  # inside the box: no overflow
+
+
 def test_text_only_slide() -> None:
     fig = draw.draw_slide(slide(claims=(), summary="A summary shown instead of panels."))
     texts = [t.get_text() for t in fig.texts]
     assert any("A summary shown" in t for t in texts) and "No experiment yet" in texts
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])  # 5: the paper's figure beside four panels
 def test_panel_layout_by_count(n: int) -> None:
     rects = draw.panel_rects(n, (0.02, 0.1, 0.64, 0.62))
     assert len(rects) == n
     for x, y, w, h in rects:
-        assert 0.02 <= x and x + w <= 0.66 + 1e-9 and 0.1 <= y and y + h <= 0.72 + 1e-9 and w > 0.2 and h > 0.2
+        assert 0.02 <= x and x + w <= 0.66 + 1e-9 and 0.1 <= y and y + h <= 0.72 + 1e-9 and w > 0.14 and h > 0.2
     for i, a in enumerate(rects):  # no two panels overlap
         for b in rects[i + 1:]:
             assert a[0] + a[2] <= b[0] + 1e-9 or b[0] + b[2] <= a[0] + 1e-9 or a[1] + a[3] <= b[1] + 1e-9 or b[1] + b[3] <= a[1] + 1e-9
@@ -149,7 +172,9 @@ def test_slides_redrawn_only_when_their_inputs_change(project: Path) -> None:
 
 
 def test_paper_figure_is_a_panel_with_its_credit_and_its_alt_text_on_the_page(project: Path) -> None:
-    build(project)
+    from regenerate import golden_project
+
+    build(golden_project(project))  # the frozen fixture results: nothing runs
     credit = "Figure 1 of Alpha et al. 2019, CC BY 4.0"
     site = project / "_site/2020-01/alpha-2019-toy"
     slide_text = PdfReader(site / "slide.pdf").pages[0].extract_text()
@@ -159,10 +184,31 @@ def test_paper_figure_is_a_panel_with_its_credit_and_its_alt_text_on_the_page(pr
     assert f'<img src="figure1.png" alt="{alt}"' in page
     assert f"<figcaption>The paper&#39;s figure: {credit}</figcaption>" in page
     assert (site / "figure1.png").read_bytes() == (project / "site_src/2020-01/alpha-2019-toy/figure1.png").read_bytes()
+    check_slides_writes_a_contact_sheet_and_reports_recorded_findings(project)
 
 
+def check_slides_writes_a_contact_sheet_and_reports_recorded_findings(project: Path) -> None:
+    """`check --slides` on a built project (shares the build above: drawing is the cost)."""
+    record = project / "figures/2020-01/alpha-2019-toy/slide.json"
+    assert json.loads(record.read_text())["legibility"] == []  # the fixture's slides pass
+    result = run_cli("check", "-C", project, "--slides", project / "sheets")
+    assert result.code == 0, result.err
+    with Image.open(project / "sheets/2020-01.png") as im:  # two slides at 480 px, side by side
+        assert im.width == 2 * 480 + 3 * 24 and im.height > 270
+    assert (project / "sheets/2019-12.png").is_file()
+    # a finding recorded when the slide was drawn is reported again, and fails under --strict
+    data = json.loads(record.read_text())
+    record.write_text(json.dumps(data | {"legibility": ["panel 'X': text 'y' is 6 pt; ..."]}))
+    result = run_cli("check", "-C", project, "--slides", project / "sheets", "--strict")
+    assert result.code == 1
+    assert "alpha-2019-toy/index.md: slide: panel 'X': text 'y' is 6 pt" in result.err
+
+
+@pytest.mark.slow
 def test_a_new_paper_figure_redraws_the_slide(project: Path) -> None:
-    build(project)
+    from regenerate import golden_project
+
+    build(golden_project(project))
     slide = project / "figures/2020-01/alpha-2019-toy/slide.png"
     before = slide.read_bytes()
     figure = project / "site_src/2020-01/alpha-2019-toy/figure1.png"

@@ -7,12 +7,13 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
+from test_draw import slide
 
 from mlcollage.draw import layout
 from mlcollage.draw.legibility import MIN_PT, check_figure
 from mlcollage.experiment import Panel
 
-from test_draw import slide
+from helpers import REPO
 
 
 def figure():
@@ -155,3 +156,29 @@ def test_the_slide_layout_floors_type_and_clears_grids_under_any_panel() -> None
     ax = next(iter(fig.mlcollage_cells))
     assert ax.texts[0].get_fontsize() == MIN_PT
     assert not [g for g in ax.get_xgridlines() if g.get_visible()]
+
+
+FEBRUARY = sorted(p.name for p in (REPO / "site_src/2021-02").iterdir() if p.is_dir())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("slug", FEBRUARY)
+def test_february_slides_pass_the_rules(slug: str) -> None:
+    """Redraw a committed February slide from its frozen results (no run) and check it."""
+    from mlcollage.content.load import load
+    from mlcollage.draw import step
+    from mlcollage.model import series_numbers
+    from mlcollage.options import Options
+    from mlcollage.run.plan import frozen_outcomes
+    from mlcollage.run.store import Store
+
+    opts = Options(project=REPO)
+    site = load(opts)
+    store = Store(opts.figures)
+    paper = next(p for p in site.papers if p.slug == slug)
+    outcome = frozen_outcomes(site, store, "full")[slug]
+    seeds = tuple(store.run_folder(paper, s, "full", i == 0) for i, s in enumerate(outcome.seeds))
+    inp = step._input(paper, outcome, series_numbers(site)[slug], site.config.series, seeds[0],
+                      lambda md: md, seeds)
+    _, warnings = step.draw_figure(inp)
+    assert warnings == []

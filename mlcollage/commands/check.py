@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 from mlcollage.commands import no_site, report_input
@@ -21,6 +22,7 @@ def run(opts: Options, args: CheckArgs = CheckArgs()) -> int:  # noqa: B008 - fr
         return report_input(exc)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    warnings = list(warnings)
     if args.links:
         from mlcollage.render.linkcheck import check_links
 
@@ -37,10 +39,48 @@ def run(opts: Options, args: CheckArgs = CheckArgs()) -> int:  # noqa: B008 - fr
             print(f"mlcollage: {len(broken)} broken internal link(s)", file=sys.stderr)
             return EXIT_FAILED
         print(f"mlcollage: every internal link and image in {opts.out_dir} resolves")
+    if args.slides is not None:
+        warnings += contact_sheets(opts, args.slides)
     if warnings and opts.strict:
         return EXIT_FAILED
     print("mlcollage: site_src is valid")
     return EXIT_OK
+
+
+def contact_sheets(opts: Options, folder: Path) -> list[str]:
+    """Write `<folder>/<month>.png` per digest; print and return the slides' recorded findings
+    (and a warning for each slide not drawn yet)."""
+    from mlcollage.draw.contact import SheetEntry, contact_sheet, recorded_findings
+    from mlcollage.draw.step import SLIDE_PNG, can_draw
+    from mlcollage.files import atomic_write
+    from mlcollage.run.store import Store
+
+    if not can_draw():
+        message = ("--slides: a contact sheet needs matplotlib and Pillow; install them with "
+                   "`pip install 'mlcollage[run]'`")
+        print(f"warning: {message}", file=sys.stderr)
+        return [message]
+    site = load(opts)
+    store = Store(opts.figures)
+    folder = folder if folder.is_absolute() else opts.project / folder
+    warnings = []
+    for digest in site.digests:
+        if not digest.papers:
+            continue
+        entries = []
+        for paper in digest.papers:
+            slides = store.folder(paper, opts.mode)
+            entry = SheetEntry(paper.slug, slides / SLIDE_PNG, recorded_findings(slides))
+            entries.append(entry)
+            if not entry.slide.is_file():
+                warnings.append(f"{paper.source}: no slide drawn yet; `mlcollage build` draws it")
+            warnings += [f"{paper.source}: slide: {f}" for f in entry.findings]
+        path = folder / f"{digest.month}.png"
+        atomic_write(path, contact_sheet(f"{digest.title} ({digest.month})", entries))
+        print(f"mlcollage: wrote {path} ({len(entries)} slides)")
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return warnings
 
 
 def check_site(opts: Options) -> list[str]:
