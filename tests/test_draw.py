@@ -202,6 +202,21 @@ def check_slides_writes_a_contact_sheet_and_reports_recorded_findings(project: P
     result = run_cli("check", "-C", project, "--slides", project / "sheets", "--strict")
     assert result.code == 1
     assert "alpha-2019-toy/index.md: slide: panel 'X': text 'y' is 6 pt" in result.err
+    # and the draw step reports it under --strict, though the slide is current and not redrawn
+    from mlcollage.content.load import load
+    from mlcollage.draw.step import draw_stale
+    from mlcollage.options import Options
+    from mlcollage.run.plan import frozen_outcomes
+    from mlcollage.run.store import Store
+
+    opts = Options(project=project)
+    site, store = load(opts), Store(opts.figures)
+    outcomes = frozen_outcomes(site, store, "full")
+    *_, warnings, drawn = draw_stale(site, outcomes, store, "full", 1, str, recorded=True)
+    assert drawn == 0
+    assert [w for w in warnings if "'X'" in w] == [
+        f"{project}/site_src/2020-01/alpha-2019-toy/index.md: slide: panel 'X': text 'y' is 6 pt; ..."]
+    assert draw_stale(site, outcomes, store, "full", 1, str)[2] == []  # without: quiet
 
 
 @pytest.mark.slow

@@ -226,7 +226,7 @@ def draw_step(
 ) -> Slides:
     """Draw what is stale; warnings are printed, and fail the build under --strict."""
     slides = Slides(*draw_stale(site, outcomes, store, opts.mode, opts.jobs, md, opts.force,
-                                slide_keys))
+                                slide_keys, recorded=opts.strict))
     for warning in slides.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if slides.warnings and opts.strict:
@@ -243,19 +243,24 @@ def draw_stale(
     md: Callable[[str], str],
     force: bool = False,
     stored: Memo | None = None,
+    recorded: bool = False,
 ) -> tuple[dict[str, PaperImages], dict[str, Path], list[str], int]:
     """Draw what is stale; return images per slug (paths in `figures/`), digest PDFs, warnings
     and how many slides and PDFs were drawn (0: `figures/` is as it was).
 
     ``md`` converts a summary's Markdown (a slide without a run shows the summary's text);
     ``stored`` remembers the key each `slide.json`/`digest.json` records, by the files' stat,
-    and the key of each slide without a run, by a hash of its inputs.
+    and the key of each slide without a run, by a hash of its inputs. With ``recorded`` (under
+    --strict), a slide that is current still reports the legibility findings its `slide.json`
+    recorded when it was drawn.
     """
+    from mlcollage.draw.contact import recorded_findings
+
     stored = stored or Memo(None)
     numbers = series_numbers(site)
     series = site.config.series
     code = _code_hash()
-    jobs, images, folders, keys = [], {}, {}, {}
+    jobs, images, folders, keys, cached = [], {}, {}, {}, []
     for paper in site.papers:
         folder = store.folder(paper, mode)
         folders[paper.slug] = folder
@@ -288,16 +293,20 @@ def draw_stale(
                 "Software": "mlcollage",
             }
             jobs.append(DrawJob(inp, str(folder), key, meta))
+        elif recorded:
+            cached += [f"{paper.source}: slide: {f}" for f in recorded_findings(folder)]
     undrawn: set[str] = set()
     if jobs and not can_draw():  # publishing without the `run` extra: pages without those slides
         undrawn = {Path(j.folder).name for j in jobs}
         warnings = [f"{len(jobs)} slide(s) not drawn ({', '.join(sorted(undrawn))}): drawing "
-                    "needs matplotlib and Pillow; install them with `pip install 'mlcollage[run]'`"
+                    "needs matplotlib, Pillow and pypdf; install them with "
+                    "`pip install 'mlcollage[run]'`"
                     " (or commit the slides in figures/ from a machine that has them)"]
         images |= {slug: PaperImages() for slug in undrawn}
         jobs = []
     else:
         warnings = _run(jobs, n_jobs)  # now every slide.json records its key in `keys`
+    warnings += cached
     drawn, pdfs = len(jobs), {}
     for d in site.digests:
         if d.papers and not undrawn.intersection(p.slug for p in d.papers):
