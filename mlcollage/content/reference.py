@@ -17,6 +17,7 @@ from mlcollage.content.cluster import RESOURCE_FIELDS
 from mlcollage.content.schema import (
     DIGEST_FIELDS,
     EXPERIMENT_FIELDS,
+    FIGURE_FIELDS,
     PAPER_FIELDS,
     SITE_FIELDS,
     Spec,
@@ -85,6 +86,10 @@ DOCS: dict[str, dict[str, Doc]] = {
                     "The paper's URL segment."),
         "experiment": Doc("object", "{}", {"config": {"steps": 300}, "seeds": [0, 1, 2]},
                           "How `experiment.py` beside it runs (the fields below)."),
+        "figure": Doc("object", "none", {"file": "figure1.png",
+                                         "credit": "Figure 1 of Rahaman et al. 2019, CC BY 4.0",
+                                         "alt": "The network's spectrum over training"},
+                      "The paper's own figure, the slide's first panel (the fields below)."),
     },
     "paper index.md: experiment": {
         "config": Doc("object", "{}", {"n_iters": 4000},
@@ -99,6 +104,17 @@ DOCS: dict[str, dict[str, Doc]] = {
         "resources": Doc("object", "site.yaml's resources", {"gpus": 1, "mem": "16G"},
                          "Slurm resources of this experiment's jobs."),
     },
+    "paper index.md: figure": {
+        "file": Doc("string", "", "figure1.png", "The image, in the paper's folder; published "
+                    "beside the page."),
+        "credit": Doc("string", "", "Figure 1 of Rahaman et al. 2019, CC BY 4.0",
+                      "Shown under the image on the slide and the page: whose figure, its "
+                      "licence."),
+        "alt": Doc("string", "", "The network's spectrum over training: low frequencies first",
+                   "The image's alt text on the page (and in the slide's)."),
+        "title": Doc("string", "The paper's figure", "Fig. 1 of the paper",
+                     "The panel's title on the slide."),
+    },
     "resources (site.yaml and experiment)": RESOURCES,
 }
 SPECS: dict[str, Spec] = {
@@ -106,6 +122,7 @@ SPECS: dict[str, Spec] = {
     "month index.md": DIGEST_FIELDS,
     "paper index.md": PAPER_FIELDS,
     "paper index.md: experiment": EXPERIMENT_FIELDS,
+    "paper index.md: figure": FIGURE_FIELDS,
     "resources (site.yaml and experiment)": RESOURCE_FIELDS,
 }
 
@@ -155,6 +172,8 @@ def json_schemas() -> dict[str, dict[str, Any]]:
                  "properties": _properties("resources (site.yaml and experiment)")}
     experiment = {"additionalProperties": False, "properties": _properties(
         "paper index.md: experiment", {"resources": resources})}
+    figure = {"additionalProperties": False, "properties": _properties("paper index.md: figure"),
+              "required": [n for n, (_, _, req) in FIGURE_FIELDS.items() if req]}
 
     def schema(title: str, section: str, nested: dict[str, Any] | None = None) -> dict[str, Any]:
         return {
@@ -170,7 +189,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
         "site.schema.json": schema("mlcollage site.yaml", "site.yaml", {"resources": resources}),
         "month.schema.json": schema("mlcollage month index.md front matter", "month index.md"),
         "paper.schema.json": schema("mlcollage paper index.md front matter", "paper index.md",
-                                    {"experiment": experiment}),
+                                    {"experiment": experiment, "figure": figure}),
     }
 
 
