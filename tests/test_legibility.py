@@ -182,3 +182,12 @@ def test_february_slides_pass_the_rules(slug: str) -> None:
                       lambda md: md, seeds)
     _, warnings = step.draw_figure(inp)
     assert warnings == []
+
+
+def test_an_axes_turned_off_shows_no_ticks_to_check() -> None:
+    fig, ax = figure()
+    ax.set_yscale("log")
+    ax.set_ylim(2, 3)  # no labelled tick at all, but nothing of the axis is drawn
+    ax.tick_params(labelsize=5)
+    ax.axis("off")
+    assert findings(fig) == []

@@ -318,7 +318,7 @@ def _draw_body(
         cells = panel_cells(len(shown), body)
         for panel, rect, cell in zip(shown, panel_rects(len(shown), body), cells, strict=False):
             ax = fig.add_axes(rect)
-            _draw_panel(ax, panel)
+            _draw_panel(ax, panel, cell)
             fig.mlcollage_cells[ax] = cell
     else:
         note = inp.summary or "This paper has no reference experiment yet."
@@ -335,11 +335,15 @@ def _draw_body(
         fit_text(fig, caveat, (0.03, 0.06, 0.63, 0.045), 13, 9, color=MUTED, style="italic")
 
 
-def _draw_panel(ax: Any, panel: Any) -> None:
-    """One panel; a panel that raises shows its error in its place (the caller reports it)."""
+def _draw_panel(ax: Any, panel: Any, cell: tuple[float, ...] | None = None) -> None:
+    """One panel; a panel that raises shows its error in its place and in the figure's notes
+    (the draw step reports them). A title wider than the panel's cell gets smaller type."""
     try:
         panel.draw(ax)
     except Exception as exc:  # noqa: BLE001 - shown on the slide, reported by caller
+        notes = getattr(ax.figure, "mlcollage_notes", None)
+        if notes is not None:
+            notes.append(f"panel '{panel.title}' failed: {type(exc).__name__}: {exc}"[:300])
         ax.clear()
         ax.text(
             0.5,
@@ -351,7 +355,12 @@ def _draw_panel(ax: Any, panel: Any) -> None:
             transform=ax.transAxes,
             wrap=True,
         )
-    ax.set_title(panel.title, loc="left", fontsize=17, fontweight="bold", color=INK)
+    title = ax.set_title(panel.title, loc="left", fontsize=17, fontweight="bold", color=INK)
+    if cell is not None:
+        right = (cell[0] + cell[2]) * W
+        renderer = ax.figure.canvas.get_renderer()
+        while title.get_fontsize() > 12 and title.get_window_extent(renderer).x1 > right:
+            title.set_fontsize(title.get_fontsize() - 1)
     _readable(ax)
 
 

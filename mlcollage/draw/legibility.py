@@ -102,9 +102,10 @@ def _texts(fig: Any, renderer: Any) -> Iterator[_Text]:
     for ax, where, owner in _all_axes(fig):
         found: list[tuple[Any, str]] = [(t, "text") for t in ax.texts]
         found += [(ax.title, "title"), (ax._left_title, "title"), (ax._right_title, "title")]
-        found += [(ax.xaxis.label, "xlabel"), (ax.yaxis.label, "ylabel")]
-        found += [(ax.xaxis.get_offset_text(), "tick"), (ax.yaxis.get_offset_text(), "tick")]
-        found += [(t, "tick") for t in _tick_labels(ax, renderer)]
+        if ax.axison:  # `ax.axis("off")` draws neither ticks nor axis labels
+            found += [(ax.xaxis.label, "xlabel"), (ax.yaxis.label, "ylabel")]
+            found += [(ax.xaxis.get_offset_text(), "tick"), (ax.yaxis.get_offset_text(), "tick")]
+            found += [(t, "tick") for t in _tick_labels(ax, renderer)]
         legend = ax.get_legend()
         if legend is not None and legend.get_visible():
             found += [(t, "legend") for t in (*legend.get_texts(), legend.get_title())]
@@ -261,7 +262,9 @@ def _points_in(points: Any, box: Any) -> bool:
 
 
 def _log_ticks(ax: Any, where: str, renderer: Any) -> list[str]:
-    out = []
+    out: list[str] = []
+    if not ax.axison:
+        return out
     labels = _tick_labels(ax, renderer)
     for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
         if axis.get_scale() != "log" or not axis.get_visible():
