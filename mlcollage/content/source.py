@@ -14,19 +14,27 @@ UNKNOWN = object()
 """A default that is not a literal (a call, a name): its kind cannot be checked statically."""
 
 
-def config_fields(script: Path) -> dict[str, Any] | None:
-    """Field name -> literal default (or UNKNOWN) of `class Config`, None when not found."""
+def _module(script: Path) -> ast.Module | None:
+    """The parsed experiment file, None when unreadable or not Python; parsed once per version
+    of the file (its mtime), however many declarations are read from it."""
     try:
-        return _fields(script, script.stat().st_mtime_ns)
+        return _parse(script, script.stat().st_mtime_ns)
     except OSError:
         return None
 
 
 @lru_cache(maxsize=256)
-def _fields(script: Path, _mtime: int) -> dict[str, Any] | None:
+def _parse(script: Path, _mtime: int) -> ast.Module | None:
     try:
-        tree = ast.parse(script.read_text(encoding="utf-8"))
-    except (SyntaxError, ValueError):
+        return ast.parse(script.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
+def config_fields(script: Path) -> dict[str, Any] | None:
+    """Field name -> literal default (or UNKNOWN) of `class Config`, None when not found."""
+    tree = _module(script)
+    if tree is None:
         return None
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and node.name == "Config":
@@ -61,9 +69,8 @@ CAVEAT_NAMES = ("CAVEAT", "SUBSTITUTION")
 
 def caveat(script: Path) -> str:
     """The experiment's module-level `CAVEAT` (or `SUBSTITUTION`) string, whitespace collapsed."""
-    try:
-        tree = ast.parse(script.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
+    tree = _module(script)
+    if tree is None:
         return ""
     found = {}
     for node in tree.body:
@@ -97,9 +104,8 @@ class Declared:
 
 def declared(script: Path) -> Declared:
     """CONTROLS, DEVIATIONS and claim ids of ``script`` (empty when it cannot be parsed)."""
-    try:
-        tree = ast.parse(script.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
+    tree = _module(script)
+    if tree is None:
         return Declared()
     controls: list[ControlSpec] = []
     deviations: list[DeviationSpec] = []
