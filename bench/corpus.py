@@ -2,6 +2,7 @@
 """Deterministic synthetic corpus for the build benchmark (issue 11).
 
     python bench/corpus.py generate N [--out bench/corpora/nN]   # all layouts, stdlib only
+    python bench/corpus.py generate N --languages en,zh-CN --out DIR  # + index.zh-CN.md files
     .venv/bin/python bench/corpus.py freeze DIR                   # freeze mlcollage's slides
 
 `generate` writes N paper entries (4 per month, ~400-word Markdown summaries with headings,
@@ -241,13 +242,50 @@ def paper_yaml(e: dict, extra: str = "") -> str:
     )
 
 
-def layout_mlcollage(root: Path, entries: list[dict], months: list[dict]) -> dict[str, str]:
+ZH_WORDS = (
+    "网络 梯度 损失 模型 训练 数据 注意力 表示 隐变量 先验 后验 采样 估计量 方差 偏差 频谱 频率 "
+    "核函数 优化器 学习率 批量 收敛 泛化 记忆 噪声 稳健性 扰动 卷积 循环 嵌入 序列 图像 特征 通道 "
+    "深度 宽度 参数 权重 初始化 正则化 归一化 残差 编码器 解码器 目标 似然 熵 散度 基线 实验 结果 证据"
+).split()
+
+
+def zh_text(rng: random.Random, n_sentences: int) -> str:
+    """Chinese-looking prose: sentences of words from ZH_WORDS, no spaces, CJK punctuation."""
+    out = []
+    for _ in range(n_sentences):
+        words = [rng.choice(ZH_WORDS) for _ in range(rng.randint(8, 16))]
+        cut = len(words) // 2
+        out.append("".join(words[:cut]) + "，" + "".join(words[cut:]) + "。")
+    return "".join(out)
+
+
+def layout_translations(src: Path, entries: list[dict], months: list[dict], lang: str) -> None:
+    """`index.<lang>.md` beside every month's and paper's index.md (a translated title,
+    takeaways and a summary of about the English one's length)."""
+    rng = random.Random(23)
+    for m in months:
+        write(src / m["month"] / f"index.{lang}.md",
+              f"---\ntitle: {m['month']} 月刊\ndescription: {zh_text(rng, 1)}\n---\n"
+              f"{zh_text(rng, 4)}\n\n<!-- papers -->\n\n{zh_text(rng, 2)}\n")
+    for e in entries:
+        paragraphs = "\n\n".join(zh_text(rng, 5) for _ in range(4))
+        write(src / e["month"] / e["slug"] / f"index.{lang}.md",
+              f"---\ntitle: {zh_text(rng, 1)[:20]}\ntakeaways:\n"
+              f"  - {zh_text(rng, 1)[:18]}\n  - {zh_text(rng, 1)[:18]}\n---\n"
+              f"## 摘要\n\n{paragraphs}\n")
+
+
+def layout_mlcollage(root: Path, entries: list[dict], months: list[dict],
+                     languages: tuple[str, ...] = ()) -> dict[str, str]:
     src = root / "site_src"
+    langs = f"languages: [{', '.join(languages)}]\n" if len(languages) > 1 else ""
     write(
         src / "site.yaml",
         "title: Bench Digest\nauthor: Bench\ndescription: A synthetic benchmark corpus.\n"
-        "base_url: https://example.org/bench/\nlanguage: en\nseries: Bench\n",
+        "base_url: https://example.org/bench/\nlanguage: en\nseries: Bench\n" + langs,
     )
+    for lang in languages[1:]:
+        layout_translations(src, entries, months, lang)
     for m in months:
         write(
             src / m["month"] / "index.md",
@@ -442,7 +480,7 @@ def layout_hugo(root: Path, entries: list[dict], months: list[dict]) -> dict[str
     return edits
 
 
-def generate(n: int, out: Path) -> dict:
+def generate(n: int, out: Path, languages: tuple[str, ...] = ()) -> dict:
     entries, months = make_entries(n)
     out.mkdir(parents=True, exist_ok=True)
     edits = {}
@@ -452,7 +490,7 @@ def generate(n: int, out: Path) -> dict:
             shutil.rmtree(d)
         d.mkdir()
         if tool == "mlcollage":
-            edits[tool] = layout_mlcollage(d, entries, months)
+            edits[tool] = layout_mlcollage(d, entries, months, languages)
         elif tool == "pelican":
             edits[tool] = layout_pelican(d, entries, months)
         elif tool.startswith("mkdocs"):
@@ -532,13 +570,15 @@ def main(argv: list[str] | None = None) -> int:
     g = sub.add_parser("generate", help="write the corpus for all tools")
     g.add_argument("n", type=int)
     g.add_argument("--out", type=Path)
+    g.add_argument("--languages", default="", help="mlcollage only: e.g. en,zh-CN (default first)")
     f = sub.add_parser("freeze", help="freeze mlcollage's slides in DIR (a project) without drawing")
     f.add_argument("project", type=Path)
     f.add_argument("--src", type=Path, default=REPO, help="mlcollage source tree to use")
     a = ap.parse_args(argv)
     if a.cmd == "generate":
         out = a.out or Path(__file__).parent / "corpora" / f"n{a.n}"
-        print(json.dumps(generate(a.n, out), indent=1))
+        langs = tuple(x.strip() for x in a.languages.split(",") if x.strip())
+        print(json.dumps(generate(a.n, out, langs), indent=1))
     else:
         print(f"froze {freeze(a.project.resolve(), a.src.resolve())} slides in {a.project}/figures")
     return 0

@@ -98,7 +98,8 @@ class Claim:
     ``baseline`` names the :meth:`baseline_learned` claim of the baseline this claim compares
     against; ``kind`` is ``"finding"``, ``"baseline"``, or ``"expected"``: a known cost of the
     method shown beside the findings, labelled as such, which needs no control because it is
-    not evidence for the paper.
+    not evidence for the paper. ``statements`` gives the statement in other languages
+    (``{"zh-CN": "..."}``, the same numbers); a language without one shows ``statement``.
     """
 
     id: str
@@ -107,6 +108,7 @@ class Claim:
     evidence: Mapping[str, float] = field(default_factory=dict)
     baseline: str = ""
     kind: str = "finding"
+    statements: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "holds", bool(self.holds))
@@ -151,6 +153,8 @@ class Claim:
             out["baseline"] = self.baseline
         if self.kind != "finding":
             out["kind"] = self.kind
+        if self.statements:  # only when given: records without translations keep their bytes
+            out["statements"] = {str(k): str(v) for k, v in sorted(self.statements.items())}
         return out
 
     @classmethod
@@ -162,6 +166,7 @@ class Claim:
             data.get("evidence", {}),
             data.get("baseline", ""),
             data.get("kind", "finding"),
+            dict(data.get("statements", {})),
         )
 
 

@@ -79,7 +79,12 @@ class SiteConfig:
     base_url: str
     """Absolute URL the site is published at; used only for the feed, sitemap and OpenGraph."""
     language: str = "en"
-    """The pages' `lang` attribute."""
+    """The default language: the pages' `lang` attribute, the tree at `/`."""
+    languages: tuple[str, ...] = ()
+    """Every language of the site, the default first (empty: the default only). Each other
+    language gets its own tree at `/<lang>/` from `index.<lang>.md` files."""
+    translated: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    """Per other language, site.yaml's `translations: {<lang>: {title: ..., description: ...}}`."""
     series: str = "ML-Collage"
     """The series label on slides: `ML-Collage [k]` (k: the paper's place in its year)."""
     search: bool = True
@@ -159,7 +164,8 @@ class PaperFigure:
     credit: str
     """Shown under the image: 'Figure 1 of Rahaman et al. 2019, CC BY 4.0'."""
     alt: str
-    title: str = "The paper's figure"
+    title: str = ""
+    """The panel's title; '' shows 'The paper's figure' in the page's language."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,10 @@ class Paper:
     """Position in the year's series (`ML-Collage [k]`); None numbers papers in order."""
     experiment: ExperimentSpec | None = None
     figure: PaperFigure | None = None
+    lang: str = ""
+    """The language of this text ('': the site's default)."""
+    fallback: bool = False
+    """Shown in another language's tree without a translation (`index.<lang>.md` missing)."""
     digest: str = field(default="", init=False, repr=False, compare=False)
     """A hash of all the fields above, made once (cached Papers keep it): page and slide keys."""
 
@@ -211,6 +221,9 @@ class Digest:
     papers: tuple[Paper, ...]
     description: str = ""
     draft: bool = False
+    lang: str = ""
+    fallback: bool = False
+    """Shown in another language's tree without a translation (`index.<lang>.md` missing)."""
 
     @property
     def url(self) -> str:
@@ -226,6 +239,26 @@ class Site:
     digests: tuple[Digest, ...]
     notices: tuple[str, ...] = ()
     """Things left out on purpose (future digests), told to the user, never silent."""
+    translations: tuple[Site, ...] = ()
+    """The same site in each other language of `config.languages` (same digests, papers and
+    order; `config.language` is that language). Experiments run once, for this site's papers."""
+
+    @property
+    def lang(self) -> str:
+        return self.config.language
+
+    @property
+    def default_language(self) -> str:
+        return self.config.languages[0] if self.config.languages else self.config.language
+
+    @property
+    def prefix(self) -> str:
+        """Where this language's tree is: '' for the default, 'zh-CN/' for another."""
+        return "" if self.lang == self.default_language else f"{self.lang}/"
+
+    def languages(self) -> tuple[Site, ...]:
+        """This site, then each translation."""
+        return (self, *self.translations)
 
     @property
     def papers(self) -> tuple[Paper, ...]:
@@ -250,10 +283,16 @@ class ControlCheck:
     statement: str = ""
     """The claim as the control's run phrased it, with that run's numbers."""
     evidence: dict[str, float] = field(default_factory=dict)
+    statements: tuple[tuple[str, str], ...] = ()
+    """The statement in other languages: (language, text)."""
 
     @property
     def broke(self) -> bool:
         return self.holds is False
+
+    def statement_in(self, lang: str) -> str:
+        """The statement in ``lang`` when the experiment wrote one, else the default one."""
+        return dict(self.statements).get(lang, self.statement)
 
 
 @dataclass(frozen=True)
@@ -274,6 +313,12 @@ class ClaimCheck:
     """The id of the baseline claim this comparison rests on."""
     controls: tuple[ControlCheck, ...] = ()
     """The declared controls that must break this claim."""
+    statements: tuple[tuple[str, str], ...] = ()
+    """The statement in other languages: (language, text), from the first seed's run."""
+
+    def statement_in(self, lang: str) -> str:
+        """The statement in ``lang`` when the experiment wrote one, else the default one."""
+        return dict(self.statements).get(lang, self.statement)
 
     @property
     def reproduced(self) -> bool:

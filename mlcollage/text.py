@@ -23,7 +23,18 @@ def shorten(text: str, limit: int = 200) -> str:
     """Cut at a word boundary with an ellipsis."""
     if len(text) <= limit:
         return text
+    if is_wide(text[limit - 1]):  # CJK: any character boundary is a word boundary
+        return text[: limit - 1].rstrip("，；：、,;:") + "…"
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+_WIDE_RE = re.compile(r"[\u1100-\u11ff\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f"
+                      r"\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]")
+"""Wide (CJK) characters: Han, kana, Hangul, CJK punctuation and full-width forms."""
+
+
+def is_wide(char: str) -> bool:
+    return bool(_WIDE_RE.match(char))
 
 
 def venue_line(venue: str, year: int) -> str:
@@ -31,10 +42,12 @@ def venue_line(venue: str, year: int) -> str:
     return venue if re.search(r"\b(19|20)\d\d\b", venue) else f"{venue} {year}".strip()
 
 
-def authors_short(authors: tuple[str, ...], limit: int = 3) -> str:
-    """'A, B and C', or 'A, B, C et al.' past ``limit``."""
+def authors_short(
+    authors: tuple[str, ...], limit: int = 3, and_: str = " and ", et_al: str = " et al."
+) -> str:
+    """'A, B and C', or 'A, B, C et al.' past ``limit`` (``and_``/``et_al`` per language)."""
     if len(authors) > limit:
-        return ", ".join(authors[:limit]) + " et al."
+        return ", ".join(authors[:limit]) + et_al
     if len(authors) <= 1:
         return "".join(authors)
-    return ", ".join(authors[:-1]) + " and " + authors[-1]
+    return ", ".join(authors[:-1]) + and_ + authors[-1]

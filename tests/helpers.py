@@ -47,9 +47,18 @@ def ran(result: CliResult) -> set[str]:
     }
 
 
-def make_project(dest: Path, site: Path = FIXTURE_SITE) -> Path:
-    """A project folder: the fixture site_src, the real templates, an empty figures/."""
+I18N_OVERLAY = DATA / "site-i18n"
+"""Laid over the fixture site: two languages, one translated month and paper."""
+I18N_EXPECTED = DATA / "expected-i18n"
+
+
+def make_project(dest: Path, site: Path = FIXTURE_SITE, overlay: Path | None = None) -> Path:
+    """A project folder: the fixture site_src (with ``overlay``'s files over it), the real
+    templates, an empty figures/."""
     shutil.copytree(site, dest / "site_src", ignore=shutil.ignore_patterns("__pycache__"))
+    if overlay is not None:
+        shutil.copytree(overlay, dest / "site_src", dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("README.md"))
     shutil.copytree(REPO / "templates", dest / "templates")
     (dest / "figures").mkdir()
     return dest

@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from helpers import DATA, EXPECTED, make_project, run_cli  # noqa: E402
+from helpers import DATA, EXPECTED, I18N_EXPECTED, I18N_OVERLAY, make_project, run_cli  # noqa: E402
 
 
 def golden_project(dest: Path) -> Path:
@@ -29,6 +29,15 @@ def golden_project(dest: Path) -> Path:
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
+        two = golden_project(make_project(Path(tmp) / "two", overlay=I18N_OVERLAY))
+        result = run_cli("build", "-C", two)
+        if result.code != 0:
+            print(result.err, file=sys.stderr)
+            return result.code
+        if I18N_EXPECTED.exists():
+            shutil.rmtree(I18N_EXPECTED)
+        shutil.copytree(two / "_site", I18N_EXPECTED,  # text files only: the images are redrawn
+                        ignore=shutil.ignore_patterns("assets", "*.png", "*.pdf", "*.webp"))
         project = golden_project(make_project(Path(tmp) / "proj"))
         result = run_cli("build", "-C", project)
         if result.code != 0:
@@ -48,7 +57,7 @@ def main() -> int:
                 if extra.is_file() and not (extra.name == "result.json"
                                             or extra.name.startswith("arrays-")):
                     extra.unlink()
-    print(f"wrote {EXPECTED}")
+    print(f"wrote {EXPECTED} and {I18N_EXPECTED}")
     return 0
 
 

@@ -212,7 +212,7 @@ def check_slides_writes_a_contact_sheet_and_reports_recorded_findings(project: P
     opts = Options(project=project)
     site, store = load(opts), Store(opts.figures)
     outcomes = frozen_outcomes(site, store, "full")
-    *_, warnings, drawn = draw_stale(site, outcomes, store, "full", 1, str, recorded=True)
+    *_, warnings, drawn, _ = draw_stale(site, outcomes, store, "full", 1, str, recorded=True)
     assert drawn == 0
     assert [w for w in warnings if "'X'" in w] == [
         f"{project}/site_src/2020-01/alpha-2019-toy/index.md: slide: panel 'X': text 'y' is 6 pt; ..."]

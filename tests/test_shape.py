@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mlcollage"
 
 RANK = {
     # leaves: import nothing of mlcollage
-    "options": 0, "model": 0, "files": 0, "text": 0, "experiment": 0,
+    "options": 0, "model": 0, "files": 0, "text": 0, "experiment": 0, "i18n": 0,
     "state": 1,      # .mlcollage/: the disposable build state
     "content": 2,    # step 1: load and validate
     "run": 3,        # step 2

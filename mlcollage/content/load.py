@@ -19,6 +19,10 @@ from mlcollage.content.schema import (
     FIGURE_FIELDS,
     PAPER_FIELDS,
     SITE_FIELDS,
+    TRANSLATED_DIGEST_FIELDS,
+    TRANSLATED_FIGURE_FIELDS,
+    TRANSLATED_PAPER_FIELDS,
+    TRANSLATED_SITE_FIELDS,
     Collector,
     show,
 )
@@ -73,7 +77,99 @@ def load_site(
                 "(use --drafts or --future to include it)"
             )
             digests.remove(d)
-    return Site(root=root, config=config, digests=tuple(digests), notices=tuple(notices))
+    translations = tuple(
+        _translated_site(root, config, lang, digests, col, cache)
+        for lang in config.languages[1:]
+    )
+    if col.problems:
+        raise InputError(col.problems)
+    return Site(root=root, config=config, digests=tuple(digests), notices=tuple(notices),
+                translations=translations)
+
+
+def _translated_site(
+    root: Path, config: SiteConfig, lang: str, digests: list[Digest], col: Collector,
+    cache: Memo | None,
+) -> Site:
+    """The site in ``lang``: each month and paper from its `index.<lang>.md`, or the default
+    language's text marked as a fallback."""
+    texts = dict(dict(config.translated).get(lang, ()))
+    lang_config = dataclasses.replace(config, language=lang, **texts)
+    return Site(root=root, config=lang_config, digests=tuple(
+        _translated_digest(d, lang, col, cache) for d in digests))
+
+
+def _translated_digest(digest: Digest, lang: str, col: Collector, cache: Memo | None) -> Digest:
+    papers = tuple(_translated_paper(p, lang, col, cache) for p in digest.papers)
+    path = digest.source.with_name(f"index.{lang}.md")
+    read = _read_markdown(path, col) if path.is_file() else None
+    if read is None or not col.check_fields(read[0], TRANSLATED_DIGEST_FIELDS):
+        return dataclasses.replace(digest, papers=papers, lang=lang, fallback=True)
+    doc, body, _ = read
+    intro, _, outro = body.partition(PAPERS_MARKER)
+    return dataclasses.replace(
+        digest,
+        source=path,
+        title=str(doc.data.get("title", digest.title)).strip(),
+        description=str(doc.data.get("description", digest.description)).strip(),
+        intro_md=intro.strip(),
+        outro_md=outro.strip(),
+        papers=papers,
+        lang=lang,
+    )
+
+
+def _translated_paper(paper: Paper, lang: str, col: Collector, cache: Memo | None) -> Paper:
+    """``paper`` in ``lang``: title, takeaways, venue and summary from `index.<lang>.md`;
+    the rest (authors, links, tags, the experiment) is the default language's."""
+    path = os.path.join(paper.folder, f"index.{lang}.md")
+    name = f"{paper.folder}#{lang}"
+    key = stat_key(paper.source, path) if cache is not None else None
+    hit = cache.get(name, key) if cache is not None else None
+    if hit is not None and hit.digest_of == paper.digest:
+        return hit.paper
+    out = dataclasses.replace(paper, lang=lang, fallback=True)
+    before = len(col.problems)
+    read = _read_markdown(Path(path), col) if os.path.isfile(path) else None
+    if read is not None and col.check_fields(read[0], TRANSLATED_PAPER_FIELDS):
+        doc, body, _ = read
+        data = doc.data
+        figure = _translated_figure(paper, doc, col)
+        out = dataclasses.replace(
+            paper,
+            source=Path(path),
+            title=" ".join(str(data.get("title", paper.title)).split()),
+            takeaways=tuple(t.strip() for t in data.get("takeaways") or paper.takeaways),
+            venue=str(data.get("venue", paper.venue)).strip(),
+            summary_md=body.strip() or paper.summary_md,
+            figure=figure,
+            lang=lang,
+        )
+    if cache is not None and len(col.problems) == before:
+        cache.put(name, key, _Translated(paper.digest, out))
+    return out
+
+
+def _translated_figure(paper: Paper, doc: Document, col: Collector) -> PaperFigure | None:
+    """The paper's figure with the texts the translation gives (alt, title, credit); the
+    image is the default language's."""
+    section = doc.data.get("figure")
+    if section is None or not col.check_fields(doc, TRANSLATED_FIGURE_FIELDS, ("figure",)):
+        return paper.figure
+    if paper.figure is None:
+        col.add(doc.path, doc.line("figure"), "a translated 'figure' but the paper's index.md "
+                "has none; expected the figure (file, credit, alt) in index.md first")
+        return None
+    texts = {k: " ".join(str(v).split()) for k, v in section.items()}
+    return dataclasses.replace(paper.figure, **texts)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Translated:
+    """A memoised translation and the default paper it was merged over."""
+
+    digest_of: str
+    paper: Paper
 
 
 def _subfolders(folder: Path, col: Collector) -> list[Path]:
@@ -116,14 +212,48 @@ def _load_config(root: Path, col: Collector) -> SiteConfig | None:
             f"field 'base_url' is {base!r}; expected an absolute http(s) URL",
         )
         return None
+    languages = _languages(path, doc, col)
+    if languages is None:
+        return None
+    special = ("resources", "search", "languages", "translations")
     return SiteConfig(
-        **{k: str(v).strip() for k, v in doc.data.items() if k not in ("resources", "search")}
+        **{k: str(v).strip() for k, v in doc.data.items() if k not in special}
         | {
             "base_url": base.rstrip("/") + "/",
             "resources": to_resources(doc.data.get("resources")),
             "search": doc.data.get("search", True),
+            "language": languages[0] if languages else doc.data.get("language", "en"),
+            "languages": languages,
+            "translated": tuple(
+                (str(lang), tuple((str(k), str(v).strip()) for k, v in fields.items()))
+                for lang, fields in (doc.data.get("translations") or {}).items()
+            ),
         }
     )
+
+
+def _languages(path: Path, doc: Document, col: Collector) -> tuple[str, ...] | None:
+    """`languages:` (the default first), checked against `language:` and `translations:`."""
+    from mlcollage.content.names import LANG_RE
+
+    languages = tuple(str(x).strip() for x in doc.data.get("languages") or ())
+    before = len(col.problems)
+    for i, lang in enumerate(languages):
+        if not LANG_RE.match(lang):
+            col.add(path, doc.line("languages", str(i)), f"language {lang!r} is not a "
+                    "language tag; expected one such as 'en', 'zh-CN' or 'pt-BR'")
+    default = doc.data.get("language")
+    if languages and default is not None and str(default).strip() != languages[0]:
+        col.add(path, doc.line("language"), f"language is {default!r} but languages starts "
+                f"with {languages[0]!r}; expected the default language first in languages")
+    for lang in doc.data.get("translations") or {}:
+        if str(lang) not in languages[1:]:
+            col.add(path, doc.line("translations", str(lang)), f"translations for {lang!r}, "
+                    "which is not one of the other languages; expected one of: "
+                    + (", ".join(languages[1:]) or "(none: list them in languages)"))
+        else:
+            col.check_fields(doc, TRANSLATED_SITE_FIELDS, ("translations", str(lang)))
+    return languages if len(col.problems) == before else None
 
 
 def _read_yaml(path: Path, text: str, first: int, col: Collector) -> Document | None:
@@ -504,8 +634,15 @@ def load(opts: Options, memo: Memo | None = None) -> Site:
                     )
                 ]
             )
-        config = dataclasses.replace(site.config, base_url=opts.base_url.rstrip("/") + "/")
-        site = dataclasses.replace(site, config=config)
+        base = opts.base_url.rstrip("/") + "/"
+        site = dataclasses.replace(
+            site,
+            config=dataclasses.replace(site.config, base_url=base),
+            translations=tuple(
+                dataclasses.replace(t, config=dataclasses.replace(t.config, base_url=base))
+                for t in site.translations
+            ),
+        )
     for only in opts.only:
         if only not in {p.slug for p in site.papers}:
             raise InputError(

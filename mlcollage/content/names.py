@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TAG_RE = SLUG_RE
+LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+"""A BCP 47 language tag: 'en', 'zh-CN', 'pt-BR', 'zh-Hant'; also `index.<lang>.md`."""
 TODO = "TODO:"
 """Marks the text `mlcollage new` leaves for the author to replace (a warning until then)."""
 PAPERS_MARKER = "<!-- papers -->"

@@ -20,6 +20,9 @@ from mlcollage.content.schema import (
     FIGURE_FIELDS,
     PAPER_FIELDS,
     SITE_FIELDS,
+    TRANSLATED_DIGEST_FIELDS,
+    TRANSLATED_FIGURE_FIELDS,
+    TRANSLATED_PAPER_FIELDS,
     Spec,
 )
 
@@ -50,7 +53,13 @@ DOCS: dict[str, dict[str, Doc]] = {
         "base_url": Doc("string", "", "https://user.github.io/digest/",
                         "Where the site is published (feed, sitemap, social cards); "
                         "`--base-url` overrides it."),
-        "language": Doc("string", "en", "en", "The pages' `lang` attribute."),
+        "language": Doc("string", "en", "en",
+                        "The default language: the pages' `lang` attribute, the tree at `/`."),
+        "languages": Doc("array", "the default only", ["en", "zh-CN"],
+                         "Every language of the site, the default first; each other one gets "
+                         "its own tree at `/<lang>/` from `index.<lang>.md` files."),
+        "translations": Doc("object", "{}", {"zh-CN": {"title": "ML Collage 论文拼贴"}},
+                            "site.yaml's title, description or author in another language."),
         "series": Doc("string", "ML-Collage", "ML-Collage",
                       "The slide header's series name, as in `ML-Collage [3]`."),
         "search": Doc("boolean", "true", False, "Write the search index and show the search box."),
@@ -112,10 +121,33 @@ DOCS: dict[str, dict[str, Doc]] = {
                       "licence."),
         "alt": Doc("string", "", "The network's spectrum over training: low frequencies first",
                    "The image's alt text on the page (and in the slide's)."),
-        "title": Doc("string", "The paper's figure", "Fig. 1 of the paper",
+        "title": Doc("string", "The paper's figure (in the page's language)", "Fig. 1 of the paper",
                      "The panel's title on the slide."),
     },
     "resources (site.yaml and experiment)": RESOURCES,
+    "month index.<lang>.md": {
+        "title": Doc("string", "the default language's", "2021 年 2 月", "The digest's title."),
+        "description": Doc("string", "the default language's", "本月四篇论文。",
+                           "The digest's description."),
+    },
+    "paper index.<lang>.md": {
+        "title": Doc("string", "the default language's", "论神经网络的谱偏差",
+                     "The paper's title in this language (citations keep the original)."),
+        "takeaways": Doc("array", "the default language's", ["ReLU 网络先拟合低频"],
+                         "The slide's takeaways in this language."),
+        "venue": Doc("string", "the default language's", "ICML", "The venue as written here."),
+        "figure": Doc("object", "the default language's", {"alt": "网络频谱随训练的变化"},
+                      "The figure's texts in this language (the fields below); the image is "
+                      "index.md's."),
+    },
+    "paper index.<lang>.md: figure": {
+        "alt": Doc("string", "the default language's", "网络频谱随训练的变化",
+                   "The image's alt text in this language."),
+        "title": Doc("string", "the default language's", "论文原图",
+                     "The panel's title in this language."),
+        "credit": Doc("string", "the default language's", "Rahaman 等 2019 年论文图 1，CC BY 4.0",
+                      "The credit line in this language."),
+    },
 }
 SPECS: dict[str, Spec] = {
     "site.yaml": SITE_FIELDS,
@@ -124,6 +156,9 @@ SPECS: dict[str, Spec] = {
     "paper index.md: experiment": EXPERIMENT_FIELDS,
     "paper index.md: figure": FIGURE_FIELDS,
     "resources (site.yaml and experiment)": RESOURCE_FIELDS,
+    "month index.<lang>.md": TRANSLATED_DIGEST_FIELDS,
+    "paper index.<lang>.md": TRANSLATED_PAPER_FIELDS,
+    "paper index.<lang>.md: figure": TRANSLATED_FIGURE_FIELDS,
 }
 
 

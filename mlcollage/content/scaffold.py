@@ -61,6 +61,12 @@ def make_slug(entry: Entry, words: int = 2) -> str:
     """`<surname>-<year>-<short-title>`: first author's surname, two significant title words."""
     surname = ascii_slug(entry.authors[0].split()[-1]) if entry.authors else "anon"
     significant = [w for w in ascii_slug(entry.title).split("-") if w and w not in STOPWORDS]
+    if not surname:  # a name in another script (张伟, Иванов): no Latin letters to make it from
+        example = "-".join(["surname", str(entry.year), *significant[:words]] or ["title"])
+        raise ScaffoldError(
+            f"the first author's name {entry.authors[0]!r} has no Latin letters to make the "
+            f"folder name from; pass --slug with a romanised one, e.g. --slug {example}"
+        )
     return "-".join([surname, str(entry.year), *significant[:words]])
 
 

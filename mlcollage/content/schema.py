@@ -60,6 +60,16 @@ SITE_FIELDS: Spec = {
     "description": (_is_str, "a string", True),
     "base_url": (_is_str, "an absolute http(s) URL", True),
     "language": (_is_str, "a language tag such as 'en'", False),
+    "languages": (
+        lambda v: _is_str_list(v) and len(v) >= 1 and len(set(v)) == len(v),
+        "a list of distinct language tags, the default first, such as [en, zh-CN]",
+        False,
+    ),
+    "translations": (
+        lambda v: _is_map(v) and all(_is_map(x) for x in v.values()),
+        "a mapping such as {zh-CN: {title: ..., description: ...}}",
+        False,
+    ),
     "series": (_is_str, "a string such as 'ML-Collage'", False),
     "search": (_is_bool, "true or false (build the search index)", False),
     "resources": (_is_map, "a mapping such as {partition: gpu, time: 30m, mem: 8G}", False),
@@ -70,6 +80,34 @@ DIGEST_FIELDS: Spec = {
     "description": (_is_str, "a string", False),
     "draft": (_is_bool, "true or false", False),
     "papers": (_is_str_list, "a list of paper folder names, in order", False),
+}
+TRANSLATED_SITE_FIELDS: Spec = {
+    "title": (_is_str, "a string", False),
+    "description": (_is_str, "a string", False),
+    "author": (_is_str, "a string", False),
+}
+TRANSLATED_DIGEST_FIELDS: Spec = {
+    "title": (_is_str, "a string", False),
+    "description": (_is_str, "a string", False),
+}
+"""`index.<lang>.md` of a month: what a translation may say (the rest is the default's)."""
+TRANSLATED_PAPER_FIELDS: Spec = {
+    "title": (_is_str, "a string", False),
+    "takeaways": (
+        lambda v: _is_str_list(v) and 1 <= len(v) <= 4,
+        "a list of 1-4 short lines",
+        False,
+    ),
+    "venue": (_is_str, "a string such as 'ICML'", False),
+    "figure": (_is_map, "a mapping with the figure's alt, title and credit in this language",
+               False),
+}
+"""`index.<lang>.md` of a paper: the translated title, takeaways, summary and figure texts;
+authors, links, tags, the figure's file and the experiment are the default language's."""
+TRANSLATED_FIGURE_FIELDS: Spec = {
+    "alt": (_is_str, "alt text in this language", False),
+    "title": (_is_str, "a short panel title in this language", False),
+    "credit": (_is_str, "the credit line in this language", False),
 }
 PAPER_FIELDS: Spec = {
     "title": (_is_str, "a string", True),

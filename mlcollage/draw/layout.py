@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mlcollage.text import shorten, venue_line
+from mlcollage.text import is_wide, shorten, venue_line
 
 W, H, DPI = 1920, 1080, 100
 STYLE = Path(__file__).with_name("collage.mplstyle")
@@ -32,6 +32,16 @@ CJK_FONT_GLOBS = [
     "/usr/share/fonts/**/NotoSansCJK*.otf",
 ]
 FAMILIES = ["DejaVu Sans", "Noto Sans CJK JP"]
+CJK_FAMILIES = {"zh": "Noto Sans CJK SC", "zh-TW": "Noto Sans CJK TC", "zh-HK": "Noto Sans CJK HK",
+                "zh-Hant": "Noto Sans CJK TC", "ko": "Noto Sans CJK KR"}
+"""The Noto CJK face whose glyph forms a language expects (Japanese forms otherwise)."""
+SLIDE_MESSAGES = (
+    "Takeaways", "Claims checked by our experiment", "No experiment yet", "failed", "stale",
+    "%(heading)s (%(status)s)", "Claims appear here once the experiment has run.",
+    "This paper has no reference experiment yet.", " — not tested against a control",
+    " — %(control)s", " (%(k)d/%(n)d seeds)", " et al.",
+)
+"""The slide's fixed texts: `draw.step` gives their translations in `SlideInput.strings`."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,20 @@ class SlideInput:
     """The paper's own figure (an image file), drawn as the first panel; '' for none."""
     figure_title: str = ""
     figure_credit: str = ""
+    lang: str = "en"
+    strings: tuple[tuple[str, str], ...] = ()
+    """Translations of `SLIDE_MESSAGES` in ``lang`` (a message missing here is English)."""
+
+
+def tr(inp: SlideInput, message: str, **values: Any) -> str:
+    """The slide's one lookup of a fixed text, in the slide's language."""
+    text = dict(inp.strings).get(message, message)
+    return text % values if values else text
+
+
+def families(lang: str) -> list[str]:
+    cjk = CJK_FAMILIES.get(lang) or CJK_FAMILIES.get(lang.split("-")[0])
+    return [FAMILIES[0], cjk] if cjk else FAMILIES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,8 +116,36 @@ def setup_fonts() -> None:
 
 
 def _wrap(text: str, size: float, width_px: float) -> str:
-    per_line = max(8, int(width_px / (0.55 * size * DPI / 72)))
-    return "\n".join(textwrap.wrap(text, per_line, break_long_words=True)) or text
+    """Lines of ``text`` that fit ``width_px``: at spaces, and between any two CJK characters
+    (not before closing punctuation such as '，' or '）'), counting a CJK character as 1 em."""
+    em = size * DPI / 72
+    if not any(is_wide(c) for c in text):
+        per_line = max(8, int(width_px / (0.55 * em)))
+        return "\n".join(textwrap.wrap(text, per_line, break_long_words=True)) or text
+    lines, line, width = [], "", 0.0
+    for token in _tokens(" ".join(text.split())):
+        w = sum(em * (1.0 if is_wide(c) else 0.55) for c in token)
+        if line and width + w > width_px and token[0] not in _NO_BREAK_BEFORE and token != " ":
+            lines.append(line.rstrip())
+            line, width = token.lstrip(), w
+        else:
+            line, width = line + token, width + w
+    return "\n".join([*lines, line.rstrip()])
+
+
+def _tokens(text: str) -> list[str]:
+    """Each CJK character and each space alone; other runs (Latin words) whole."""
+    out, word = [], ""
+    for c in text:
+        if c == " " or is_wide(c):
+            out += [word, c] if word else [c]
+            word = ""
+        else:
+            word += c
+    return out + [word] if word else out
+
+
+_NO_BREAK_BEFORE = set("，。、；：！？）」』】》〉”’,.;:!?)…")
 
 
 def fit_text(
@@ -176,8 +228,8 @@ def _fit_list(
 # layout
 
 
-def authors_line(authors: tuple[str, ...]) -> str:
-    return ", ".join(authors[:3]) + " et al." if len(authors) > 3 else ", ".join(authors)
+def authors_line(authors: tuple[str, ...], et_al: str = " et al.") -> str:
+    return ", ".join(authors[:3]) + et_al if len(authors) > 3 else ", ".join(authors)
 
 
 def short_link(url: str) -> str:
@@ -220,7 +272,7 @@ def draw_slide(inp: SlideInput, panels: list[Any] | None = None, caveat: str = "
 
     setup_fonts()
     with matplotlib.style.context(str(STYLE)):
-        matplotlib.rcParams["font.family"] = FAMILIES
+        matplotlib.rcParams["font.family"] = families(inp.lang)
         fig = Figure(figsize=(W / DPI, H / DPI), dpi=DPI)
         FigureCanvasAgg(fig)
         fig.mlcollage_notes = []
@@ -287,7 +339,7 @@ def _draw_header(fig: Any, inp: SlideInput) -> float:
     bottom = title.get_window_extent(renderer).y0 / H
     authors = fit_text(
         fig,
-        authors_line(inp.authors),
+        authors_line(inp.authors, tr(inp, " et al.")),
         (0.03, max(0.745, bottom - 0.052), 0.94, 0.04),
         21,
         12,
@@ -321,7 +373,7 @@ def _draw_body(
             _draw_panel(ax, panel, cell)
             fig.mlcollage_cells[ax] = cell
     else:
-        note = inp.summary or "This paper has no reference experiment yet."
+        note = inp.summary or tr(inp, "This paper has no reference experiment yet.")
         fit_text(
             fig,
             note,
@@ -435,7 +487,8 @@ def _draw_takeaways(
 ) -> float:
     """The takeaways under the rule; return where they end: the claims box gets the rest."""
     x, width = column
-    fig.text(x, top - 0.02, "Takeaways", fontsize=19, fontweight="bold", color=ACCENT, va="top")
+    fig.text(x, top - 0.02, tr(inp, "Takeaways"), fontsize=19, fontweight="bold", color=ACCENT,
+             va="top")
     list_top = top - 0.065
     used, _ = _fit_list(
         fig,
@@ -471,23 +524,26 @@ def _draw_claims(
             zorder=0,
         )
     )
-    heading = "Claims checked by our experiment" if inp.claims else "No experiment yet"
+    heading = tr(inp, "Claims checked by our experiment" if inp.claims else "No experiment yet")
     if inp.status in ("failed", "stale"):
-        heading += f" ({inp.status})"
+        heading = tr(inp, "%(heading)s (%(status)s)", heading=heading,
+                     status=tr(inp, inp.status))
     fig.text(x, top - 0.015, heading, fontsize=17, fontweight="bold", color=INK, va="top")
     items = [
         (
             "✓" if c.reproduced and not c.control_failed else "✗",
             OK if c.reproduced and not c.control_failed else NO,
             shorten(c.statement, CLAIM_CHARS)  # the page has the whole statement
-            + (f" ({c.holds_in}/{c.n_seeds} seeds)" if c.n_seeds > 1 else "")
-            + (f" — {c.control}" if c.control else " — not tested against a control"),
+            + (tr(inp, " (%(k)d/%(n)d seeds)", k=c.holds_in, n=c.n_seeds) if c.n_seeds > 1
+               else "")
+            + (tr(inp, " — %(control)s", control=c.control) if c.control
+               else tr(inp, " — not tested against a control")),
         )
         for c in inp.claims
     ]
     return _fit_list(
         fig,
-        items or [("", MUTED, "Claims appear here once the experiment has run.")],
+        items or [("", MUTED, tr(inp, "Claims appear here once the experiment has run."))],
         (x, 0.08, width, top - 0.065 - 0.08),
         16,
         MIN_PT,

@@ -20,8 +20,9 @@ from typing import Any
 
 from mlcollage.content.source import caveat
 from mlcollage.draw.images import THUMB_WIDTHS
-from mlcollage.draw.layout import STYLE, ClaimLine, SlideInput
+from mlcollage.draw.layout import SLIDE_MESSAGES, STYLE, ClaimLine, SlideInput
 from mlcollage.files import atomic_write
+from mlcollage.i18n import Catalog, catalog
 from mlcollage.model import (
     BuildFailed,
     ClaimCheck,
@@ -69,17 +70,18 @@ def _code_hash() -> str:
     return h.hexdigest()
 
 
-def compact_control(claim: ClaimCheck) -> str:
+def compact_control(claim: ClaimCheck, messages: Catalog | None = None) -> str:
     """The slide's short form of a claim's controls ('' when none is declared)."""
+    m = messages or Catalog("en")
     held = [k for k in claim.controls if k.holds is True]
     if held:  # the page has the labels and numbers; the slide names the controls
-        return "STILL HOLDS under " + ", ".join(k.name for k in held)
+        return m.t("STILL HOLDS under %(controls)s", controls=", ".join(k.name for k in held))
     broke = [k for k in claim.controls if k.broke]
     if broke:
-        return "fails under " + ", ".join(k.name for k in broke)
+        return m.t("fails under %(controls)s", controls=", ".join(k.name for k in broke))
     if claim.kind == "expected":
-        return "expected cost, not evidence"
-    return "control not run" if claim.controls else ""
+        return m.t("expected cost, not evidence")
+    return m.t("control not run") if claim.controls else ""
 
 
 def slide_input(
@@ -90,20 +92,23 @@ def slide_input(
     run_folder: Path | None,
     summary: str,
     seed_folders: tuple[Path, ...] = (),
+    messages: Catalog | None = None,
 ) -> SlideInput:
+    m = messages or Catalog("en")
     claims = tuple(
-        ClaimLine(c.statement, c.reproduced, c.holds_in, c.n_seeds, compact_control(c),
-                  c.control_failed)
+        ClaimLine(c.statement_in(m.lang), c.reproduced, c.holds_in, c.n_seeds,
+                  compact_control(c, m), c.control_failed)
         for c in (outcome.claims if outcome else ())
     )
     footer = "mlcollage"
     if outcome and outcome.provenance:
         prov = outcome.provenance
-        seeds = ",".join(str(s) for s in outcome.seeds)
-        footer = (
-            f"seed {seeds} · {prov.get('device', 'cpu').split(' (')[0]} · "
-            f"{prov.get('wall_s', 0):.0f} s{' · quick mode' if outcome.mode == 'quick' else ''}"
-            " · reproduced by mlcollage"
+        footer = m.t(
+            "seed %(seeds)s · %(device)s · %(wall)s s%(quick)s · reproduced by mlcollage",
+            seeds=",".join(str(s) for s in outcome.seeds),
+            device=prov.get("device", "cpu").split(" (")[0],
+            wall=f"{prov.get('wall_s', 0):.0f}",
+            quick=m.t(" · quick mode") if outcome.mode == "quick" else "",
         )
     return SlideInput(
         title=paper.title,
@@ -122,8 +127,10 @@ def slide_input(
         seed_folders=tuple(str(f) for f in seed_folders),
         status=outcome.status if outcome and (outcome.status == "failed" or outcome.stale) else "",
         figure=str(paper.folder / paper.figure.file) if paper.figure else "",
-        figure_title=paper.figure.title if paper.figure else "",
+        figure_title=(paper.figure.title or m.gettext("The paper's figure")) if paper.figure else "",
         figure_credit=paper.figure.credit if paper.figure else "",
+        lang=m.lang,
+        strings=tuple((s, m.gettext(s)) for s in SLIDE_MESSAGES if m.gettext(s) != s),
     )
 
 
@@ -218,6 +225,12 @@ class Slides:
     warnings: list[str]
     drawn: int
     """Slides and PDFs drawn by this build (0: `figures/` is as it was)."""
+    langs: dict[str, tuple[dict[str, PaperImages], dict[str, Path]]] = dataclasses.field(
+        default_factory=dict)
+    """Another language's images and PDFs (in `figures/<month>/<slug>/<lang>/`)."""
+
+    def for_language(self, lang: str) -> tuple[dict[str, PaperImages], dict[str, Path]]:
+        return self.langs.get(lang, (self.images, self.pdfs))
 
 
 def draw_step(
@@ -225,8 +238,10 @@ def draw_step(
     md: Callable[[str], str],
 ) -> Slides:
     """Draw what is stale; warnings are printed, and fail the build under --strict."""
-    slides = Slides(*draw_stale(site, outcomes, store, opts.mode, opts.jobs, md, opts.force,
-                                slide_keys, recorded=opts.strict))
+    images, pdfs, warnings, drawn, langs = draw_stale(
+        site, outcomes, store, opts.mode, opts.jobs, md, opts.force, slide_keys,
+        opts.project, recorded=opts.strict)
+    slides = Slides(images, pdfs, warnings, drawn, langs)
     for warning in slides.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if slides.warnings and opts.strict:
@@ -243,10 +258,12 @@ def draw_stale(
     md: Callable[[str], str],
     force: bool = False,
     stored: Memo | None = None,
+    project: Path | None = None,
     recorded: bool = False,
-) -> tuple[dict[str, PaperImages], dict[str, Path], list[str], int]:
-    """Draw what is stale; return images per slug (paths in `figures/`), digest PDFs, warnings
-    and how many slides and PDFs were drawn (0: `figures/` is as it was).
+) -> tuple[dict[str, PaperImages], dict[str, Path], list[str], int, dict[str, Any]]:
+    """Draw what is stale; return images per slug (paths in `figures/`), digest PDFs, warnings,
+    how many slides and PDFs were drawn (0: `figures/` is as it was), and per other language
+    its (images, PDFs): each language has its own slides, drawn from the same results.
 
     ``md`` converts a summary's Markdown (a slide without a run shows the summary's text);
     ``stored`` remembers the key each `slide.json`/`digest.json` records, by the files' stat,
@@ -254,15 +271,60 @@ def draw_stale(
     --strict), a slide that is current still reports the legibility findings its `slide.json`
     recorded when it was drawn.
     """
-    from mlcollage.draw.contact import recorded_findings
-
     stored = stored or Memo(None)
     numbers = series_numbers(site)
     series = site.config.series
     code = _code_hash()
-    jobs, images, folders, keys, cached = [], {}, {}, {}, []
+    jobs: list[DrawJob] = []
+    cached: list[str] = []  # legibility findings the current slides recorded (``recorded``)
+    plans = []
+    for lang_site in site.languages():
+        messages = catalog(lang_site.lang, project)
+        sub = "" if lang_site is site else lang_site.lang
+        plans.append((lang_site, sub, messages, _plan_language(
+            lang_site, sub, messages, outcomes, store, mode, md, force, stored, numbers, series,
+            code, jobs, cached if recorded else None)))
+    undrawn: set[str] = set()  # folders
+    if jobs and not can_draw():  # publishing without the `run` extra: pages without those slides
+        undrawn = {j.folder for j in jobs}
+        names = sorted({os.path.relpath(f, store.root) for f in undrawn})
+        warnings = [f"{len(jobs)} slide(s) not drawn ({', '.join(names)}): drawing "
+                    "needs matplotlib, Pillow and pypdf; install them with "
+                    "`pip install 'mlcollage[run]'`"
+                    " (or commit the slides in figures/ from a machine that has them)"]
+        jobs = []
+    else:
+        warnings = _run(jobs, n_jobs)  # now every slide.json records its key
+    warnings += cached
+    drawn, out = len(jobs), []
+    for lang_site, sub, messages, (images, folders, keys) in plans:
+        missing = {slug for slug, f in folders.items() if str(f) in undrawn}
+        images |= {slug: PaperImages() for slug in missing}
+        pdfs = {}
+        for d in lang_site.digests:
+            if d.papers and not missing.intersection(p.slug for p in d.papers):
+                pdfs[d.month], redrawn = _digest_pdf(d, folders, keys, store, mode, stored,
+                                                     series, messages, sub)
+                drawn += redrawn
+        out.append((lang_site.lang, images, pdfs))
+    langs = {lang: (images, pdfs) for lang, images, pdfs in out[1:]}
+    return out[0][1], out[0][2], warnings, drawn, langs
+
+
+def _plan_language(
+    site: Site, sub: str, messages: Catalog, outcomes: dict[str, Outcome], store: Store,
+    mode: str, md: Callable[[str], str], force: bool, stored: Memo,
+    numbers: dict[str, tuple[int, int]], series: str, code: str, jobs: list[DrawJob],
+    cached: list[str] | None = None,
+) -> tuple[dict[str, PaperImages], dict[str, Path], dict[str, str]]:
+    """One language's slides: add a job for each stale one (and to ``cached`` the findings each
+    current one recorded); its images, folders and keys."""
+    from mlcollage.draw.contact import recorded_findings
+
+    images, folders, keys = {}, {}, {}
     for paper in site.papers:
         folder = store.folder(paper, mode)
+        folder = folder / sub if sub else folder
         folders[paper.slug] = folder
         outcome = outcomes.get(paper.slug)
         run_folder, seed_folders = None, ()
@@ -275,16 +337,18 @@ def draw_stale(
         # every seed's and control's numbers reach the slide through the claims
         claims_key = repr_hash(outcome.claims) if outcome else ""
         # with a run, the key also hashes the experiment's sources: always computed
-        by_inputs = None if run_folder else repr_hash((paper.digest, outcome, number, series, code))
+        by_inputs = None if run_folder else repr_hash(
+            (paper.digest, outcome, number, series, code, messages.key))
         key, inp = stored.get(f"inputs:{folder}", by_inputs), None
         if key is None:
-            inp = _input(paper, outcome, number, series, run_folder, md, seed_folders)
+            inp = _input(paper, outcome, number, series, run_folder, md, seed_folders, messages)
             key = slide_key(inp, rkey + claims_key, code)
             stored.put(f"inputs:{folder}", by_inputs, key)
         keys[paper.slug] = key
         images[paper.slug] = IMAGES
         if force or _current_key(folder, KEY_FILE, SLIDE_PNG, stored) != key:
-            inp = inp or _input(paper, outcome, number, series, run_folder, md, seed_folders)
+            inp = inp or _input(paper, outcome, number, series, run_folder, md, seed_folders,
+                                messages)
             meta = {
                 "mlcollage:key": rkey,
                 "mlcollage:slide-key": key,
@@ -293,26 +357,9 @@ def draw_stale(
                 "Software": "mlcollage",
             }
             jobs.append(DrawJob(inp, str(folder), key, meta))
-        elif recorded:
+        elif cached is not None:
             cached += [f"{paper.source}: slide: {f}" for f in recorded_findings(folder)]
-    undrawn: set[str] = set()
-    if jobs and not can_draw():  # publishing without the `run` extra: pages without those slides
-        undrawn = {Path(j.folder).name for j in jobs}
-        warnings = [f"{len(jobs)} slide(s) not drawn ({', '.join(sorted(undrawn))}): drawing "
-                    "needs matplotlib, Pillow and pypdf; install them with "
-                    "`pip install 'mlcollage[run]'`"
-                    " (or commit the slides in figures/ from a machine that has them)"]
-        images |= {slug: PaperImages() for slug in undrawn}
-        jobs = []
-    else:
-        warnings = _run(jobs, n_jobs)  # now every slide.json records its key in `keys`
-    warnings += cached
-    drawn, pdfs = len(jobs), {}
-    for d in site.digests:
-        if d.papers and not undrawn.intersection(p.slug for p in d.papers):
-            pdfs[d.month], redrawn = _digest_pdf(d, folders, keys, store, mode, stored, series)
-            drawn += redrawn
-    return images, pdfs, warnings, drawn
+    return images, folders, keys
 
 
 def can_draw() -> bool:
@@ -329,11 +376,13 @@ def _input(
     run_folder: Path | None,
     md: Any,
     seed_folders: tuple[Path, ...] = (),
+    messages: Catalog | None = None,
 ) -> SlideInput:
     from mlcollage.text import plain_text, shorten
 
     summary = shorten(plain_text(md(paper.summary_md)), 700)
-    return slide_input(paper, outcome, number, series, run_folder, summary, seed_folders)
+    return slide_input(paper, outcome, number, series, run_folder, summary, seed_folders,
+                       messages)
 
 
 def _stored_key(path: str) -> str:
@@ -378,41 +427,50 @@ def _digest_pdf(
     mode: str,
     stored: Memo,
     series: str = "",
+    messages: Catalog | None = None,
+    sub: str = "",
 ) -> tuple[Path, bool]:
     """The title page, then all slides of a month in order, merged from their vector PDFs;
-    redrawn (True) when any slide changed."""
+    redrawn (True) when any slide changed. ``sub``: another language's PDF, in
+    `<month>/<lang>/`."""
     from mlcollage.draw.digest import digest_pdf
     from mlcollage.draw.layout import authors_line
     from mlcollage.text import venue_line
 
+    m = messages or Catalog("en")
     slide_keys = [keys[p.slug] for p in digest.papers]
-    key = hashlib.sha256(
-        canonical_json([digest.title, str(digest.date), series, slide_keys]).encode()
-    ).hexdigest()
+    inputs = [digest.title, str(digest.date), series, slide_keys] + ([m.key] if sub else [])
+    key = hashlib.sha256(canonical_json(inputs).encode()).hexdigest()
     base = (store.root / ".quick" if mode == "quick" else store.root) / digest.month
+    base = base / sub if sub else base
     path = base / DIGEST_PDF
     if _current_key(base, "digest.json", DIGEST_PDF, stored) == key:
         return path, False
     pdfs = [(folders[p.slug] / SLIDE_PDF).read_bytes() for p in digest.papers]
-    papers = [f"{p.title} — {authors_line(p.authors)} · {venue_line(p.venue, p.year)}"
-              for p in digest.papers]
-    atomic_write(path, digest_pdf(pdfs, digest.title, digest.date, series, papers))
+    papers = [f"{p.title} — {authors_line(p.authors, m.gettext(' et al.'))} · "
+              f"{venue_line(p.venue, p.year)}" for p in digest.papers]
+    month = m.month(digest.date) if sub else f"{digest.date:%B %Y}"
+    atomic_write(path, digest_pdf(pdfs, digest.title, digest.date, series, papers, month,
+                                  m.lang))
     atomic_write(base / "digest.json", (json.dumps({"key": key}) + "\n").encode())
     return path, True
 
 
 def slide_files(
-    site: Site, store: Store, mode: str, images: dict[str, PaperImages], pdfs: dict[str, Path]
+    site: Site, store: Store, mode: str, images: dict[str, PaperImages], pdfs: dict[str, Path],
+    sub: str = "",
 ) -> dict[str, str | Path]:
-    """Output path -> file in `figures/` for every slide image and digest PDF."""
+    """Output path -> file in `figures/` for every slide image and digest PDF; ``sub``: another
+    language's (its tree `<lang>/`, its files `figures/<month>/<slug>/<lang>/`)."""
     out: dict[str, str | Path] = {}
+    tree = f"{sub}/" if sub else ""
     for paper in site.papers:
         im = images.get(paper.slug)
         if im is None or not im.slide:  # not drawn (no matplotlib here): the page has no slide
             continue
-        folder = os.path.join(store.folder(paper, mode), "")
+        folder = os.path.join(store.folder(paper, mode), sub, "")
         for name in (im.slide, im.slide_vector, im.card, *(f for _, f in im.thumbs)):
-            out[f"{paper.url}{name}"] = folder + name  # a str: five per paper, Paths cost
+            out[f"{tree}{paper.url}{name}"] = folder + name  # a str: five per paper, Paths cost
     for month, path in pdfs.items():
-        out[f"{month}/{DIGEST_PDF}"] = path
+        out[f"{tree}{month}/{DIGEST_PDF}"] = path
     return out

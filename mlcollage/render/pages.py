@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -17,6 +18,7 @@ import jinja2
 
 from mlcollage.draw.step import DIGEST_PDF
 from mlcollage.files import content_hash
+from mlcollage.i18n import Catalog, catalog
 from mlcollage.model import (
     Digest,
     InputError,
@@ -54,15 +56,19 @@ class RenderInput:
 
 
 def environment(
-    template_dir: Path | Sequence[Path], bytecode_dir: Path | None = None
+    template_dir: Path | Sequence[Path], bytecode_dir: Path | None = None,
+    messages: Catalog | None = None,
 ) -> jinja2.Environment:
-    """The Jinja2 environment; compiled templates are kept in ``bytecode_dir`` when given.
+    """The Jinja2 environment in one language (``messages``, English when None): `_()` and
+    `ngettext()` from the catalog; compiled templates are kept in ``bytecode_dir`` when given.
 
     ``template_dir``: one folder, or the search path of `Options.theme` (a site's own
     templates/ first: its files override the packaged theme's, one by one)."""
     if bytecode_dir is not None:
         bytecode_dir.mkdir(parents=True, exist_ok=True)
+    messages = messages or Catalog("en")
     env = jinja2.Environment(
+        extensions=["jinja2.ext.i18n"],
         loader=jinja2.FileSystemLoader([str(d) for d in _dirs(template_dir)]),
         bytecode_cache=bytecode_dir and jinja2.FileSystemBytecodeCache(str(bytecode_dir)),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
@@ -71,9 +77,12 @@ def environment(
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["authors_short"] = authors_short
+    env.filters["authors_short"] = lambda a: authors_short(
+        a, and_=messages.gettext(" and "), et_al=messages.gettext(" et al."))
     env.filters["isodate"] = lambda d: d.isoformat()
-    env.filters["longdate"] = lambda d: f"{d.strftime('%B')} {d.day}, {d.year}"
+    env.install_gettext_callables(messages.gettext, messages.ngettext, newstyle=True)
+    env.globals["lang"] = messages.lang
+    env.filters["longdate"] = messages.date
     env.filters["number"] = format_number
     env.filters["venue"] = lambda paper: venue_line(paper.venue, paper.year)
     return env
@@ -101,24 +110,46 @@ class Renderer:
         previous: Mapping[str, str] | None = None,
         previous_files: Mapping[str, str] | None = None,
         bytecode_dir: Path | None = None,
+        messages: Catalog | None = None,
+        languages: tuple[tuple[str, str, str], ...] = (),
+        originals: Mapping[str, Paper] | None = None,
     ):
+        """``site`` in one language (its tree under ``site.prefix``); ``messages`` its catalog;
+        ``languages``: (tag, own name, tree prefix) of every language, for the switcher and
+        the hreflang alternates (none for a one-language site)."""
         self.site = site
-        self.env = environment(template_dir, bytecode_dir)
+        self.messages = messages or Catalog(site.config.language)
+        self.env = environment(template_dir, bytecode_dir, self.messages)
+        self.prefix = site.prefix
+        self.languages = languages
+        self.originals = originals or {}
+        """slug -> the paper in the default language: citations name the paper as published."""
+        self.env.globals["default_language"] = site.default_language
+        self.env.globals["default_language_name"] = (
+            self.messages.language_name(site.default_language) if languages else "")
         self.extra = extra or RenderInput()
         self.md = markup or Markup()
-        self.base = site.config.base_url
-        self.base_path = urlsplit(self.base).path or "/"
+        self.site_base = site.config.base_url
+        self.base = self.site_base + self.prefix
+        self.base_path = urlsplit(self.site_base).path or "/"
+        self.messages_json = js_messages(template_dir, self.messages)
         self.numbers = series_numbers(site)
         self._html: dict[tuple[str, str], str] = {}
         self.previous = previous or {}  # page keys of the last build
         self.previous_files = previous_files or {}  # content hashes of the last build's files
         self.keys: dict[str, str] = {}
-        fixed = (_templates_hash(template_dir), site.config, self.extra.extra_head, code_key())
+        fixed = (_templates_hash(template_dir), site.config, self.extra.extra_head, code_key(),
+                 self.messages.key, languages)
         self.fixed = repr_hash(fixed)  # code_key: mlcollage's code and Markdown & co. versions
         self._paper_keys: dict[str, str] = {}
         self._views: dict[str, dict[str, Any]] = {}
 
     # -- helpers -------------------------------------------------------------------------------
+
+    def authors(self, authors: tuple[str, ...]) -> str:
+        """'A, B and C' in the page's language."""
+        return authors_short(authors, and_=self.messages.gettext(" and "),
+                             et_al=self.messages.gettext(" et al."))
 
     def html(self, key: str, text: str) -> str:
         if (key, text) not in self._html:
@@ -144,7 +175,7 @@ class Renderer:
             "outcome": outcome,
             "images": images,
             "series": k,
-            "alt": slide_alt(paper, outcome),
+            "alt": slide_alt(paper, outcome, self.messages),
             "caveat": self.extra.caveats.get(paper.slug, ""),
             "deviations": paper.experiment.deviations if paper.experiment else (),
         }
@@ -175,11 +206,31 @@ class Renderer:
     def unchanged(self, out: str, *parts: Any) -> bool:
         """Record the page's key; true when the last build rendered it from the same inputs."""
         key = repr_hash((self.fixed, parts))
-        self.keys[out] = key
-        return self.previous.get(out) == key
+        self.keys[self.prefix + out] = key
+        return self.previous.get(self.prefix + out) == key
+
+    def alternates(self, out: str, depth: int) -> list[dict[str, Any]]:
+        """The page in every language: hreflang links and the switcher (same entry, other tree)."""
+        if len(self.languages) < 2:
+            return []
+        up = "../" * (depth + (1 if self.prefix else 0))  # to the site's root
+        page_url = out.removesuffix("index.html")
+        alts = [
+            {"hreflang": tag, "name": name, "absolute": self.site_base + prefix + page_url,
+             "relative": up + prefix + out, "switch": prefix != self.prefix}
+            for tag, name, prefix in self.languages
+        ]
+        default = next(a for a in alts if a["hreflang"] == self.site.default_language)
+        return [*alts, {**default, "hreflang": "x-default", "switch": False}]
 
     def page(self, template: str, out: str, depth: int, **ctx: Any) -> tuple[str, bytes]:
         root = "../" * depth
+        if self.prefix:  # another language's tree: the assets are the site's, one level up
+            tree = {"asset_root": "../" * (depth + 1), "search_root": root,
+                    "assets_root": "../" * (depth + 1)}
+            ctx = tree | ctx
+        if "alternates" not in ctx:
+            ctx["alternates"] = self.alternates(out, depth)
         text = self.env.get_template(template).render(
             site=self.site,
             config=self.site.config,
@@ -187,9 +238,10 @@ class Renderer:
             page_url=out.removesuffix("index.html"),
             base_url=self.base,
             extra_head=self.extra.extra_head,
+            messages_json=self.messages_json,
             **ctx,
         )
-        return out, text.encode("utf-8")
+        return self.prefix + out, text.encode("utf-8")
 
     # -- pages ---------------------------------------------------------------------------------
 
@@ -210,15 +262,22 @@ class Renderer:
         files.update([self.tags_page(tags)])
         for tag, papers in tags.items():
             files.update([self.tag_page(tag, papers)])
-        files.update(
-            [self.page("404.html", "404.html", 0, title="Page not found", abs_root=self.base_path)]
-        )
-        files["assets/pygments.css"] = pygments_css().encode()
+        if not self.prefix:  # one 404 page and one set of assets for every language
+            title = self.messages.gettext("Page not found")
+            files.update([self.page("404.html", "404.html", 0, title=title,  # at any address:
+                                    abs_root=self.base_path, alternates=[])])  # no alternates
+            files["assets/pygments.css"] = pygments_css().encode()
         if self.site.config.search:
             files.update(self.search_files())
-        files["feed.xml"] = self.feed()
-        files["sitemap.xml"] = self.sitemap(files)
-        files["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {self.base}sitemap.xml\n".encode()
+        files[self.prefix + "feed.xml"] = self.feed()
+        return files
+
+    def site_files(self, files: dict[str, bytes | None],
+                   others: tuple[Renderer, ...] = ()) -> dict[str, bytes | None]:
+        """The files of the whole site: the sitemap of every language's pages, robots.txt."""
+        files["sitemap.xml"] = self.sitemap(files, others)
+        robots = f"User-agent: *\nAllow: /\nSitemap: {self.site_base}sitemap.xml\n"
+        files["robots.txt"] = robots.encode()
         return files
 
     def home(self) -> tuple[str, bytes | None]:
@@ -227,7 +286,7 @@ class Renderer:
         if self.unchanged(
             "index.html", [(_header(d), [self.paper_key(p) for p in d.papers]) for d in shown], more
         ):
-            return "index.html", None
+            return self.prefix + "index.html", None
         digests = [
             (
                 d,
@@ -252,8 +311,9 @@ class Renderer:
             for d in self.site.digests
         ]
         if self.unchanged(out, summary):
-            return out, None
-        return self.page("archive.html", out, 1, digests=self.site.digests, title="All digests")
+            return self.prefix + out, None
+        title = self.messages.gettext("All digests")
+        return self.page("archive.html", out, 1, digests=self.site.digests, title=title)
 
     def digest_page(self, digest: Digest) -> tuple[str, bytes | None]:
         out = f"{digest.month}/index.html"
@@ -263,7 +323,7 @@ class Renderer:
             [self.paper_key(p) for p in digest.papers],
             self.extra.digest_pdfs.get(digest.month, ""),
         ):
-            return out, None
+            return self.prefix + out, None
         views = [self.rebased(p, f"{p.slug}/") for p in digest.papers]
         return self.page(
             "digest.html",
@@ -275,7 +335,7 @@ class Renderer:
             outro_html=self.html("outro", digest.outro_md),
             pdf=self.extra.digest_pdfs.get(digest.month, ""),
             title=digest.title,
-            bibtex=digest_bibtex(digest, self.site.config),
+            bibtex=digest_bibtex(digest, dataclasses.replace(self.site.config, base_url=self.base)),
         )
 
     def paper_page(
@@ -290,7 +350,7 @@ class Renderer:
             prev and (prev.slug, prev.title),
             nxt and (nxt.slug, nxt.title),
         ):
-            return out, None
+            return self.prefix + out, None
         return self.page(
             "paper.html",
             out,
@@ -300,22 +360,23 @@ class Renderer:
             prev=prev,
             next=nxt,
             title=paper.title,
-            bibtex=paper_bibtex(paper),
-            scholar=scholar_meta(paper),
+            bibtex=paper_bibtex(self.originals.get(paper.slug, paper)),
+            scholar=scholar_meta(self.originals.get(paper.slug, paper)),
         )
 
     def tags_page(self, tags: dict[str, list[Paper]]) -> tuple[str, bytes | None]:
         out = "tags/index.html"
         if self.unchanged(out, [(t, len(ps)) for t, ps in tags.items()]):
-            return out, None
-        return self.page("tags.html", out, 1, tags=tags, title="Tags")
+            return self.prefix + out, None
+        return self.page("tags.html", out, 1, tags=tags, title=self.messages.gettext("Tags"))
 
     def tag_page(self, tag: str, papers: list[Paper]) -> tuple[str, bytes | None]:
         out = f"tags/{tag}/index.html"
         if self.unchanged(out, tag, [self.paper_key(p) for p in papers]):
-            return out, None
+            return self.prefix + out, None
         views = [self.paper_view(p) for p in papers]
-        return self.page("tag.html", out, 2, tag=tag, views=views, title=f"Tag: {tag}")
+        title = self.messages.gettext("Tag: %(tag)s") % {"tag": tag}
+        return self.page("tag.html", out, 2, tag=tag, views=views, title=title)
 
     def search_files(self) -> dict[str, bytes | None]:
         """One search file per year, rewritten only when one of its entries changed."""
@@ -323,13 +384,15 @@ class Renderer:
         for year, digests in search.by_year(self.site.digests).items():
             out = f"{search.SEARCH_DIR}/{year}.js"
             keys = [(_header(d), [self.paper_key(p) for p in d.papers]) for d in digests]
-            unchanged = self.unchanged(out, keys) and out in self.previous_files
-            files[out] = None if unchanged else search.year_script(digests, self.html)
+            unchanged = self.unchanged(out, keys) and self.prefix + out in self.previous_files
+            files[self.prefix + out] = None if unchanged else search.year_script(
+                digests, self.html, self.messages)
         versions = {
-            out: (content_hash(data) if data is not None else self.previous_files[out])[:12]
+            out.removeprefix(self.prefix): (
+                content_hash(data) if data is not None else self.previous_files[out])[:12]
             for out, data in files.items()
         }
-        files[search.INDEX_FILE] = search.index_script(versions)
+        files[self.prefix + search.INDEX_FILE] = search.index_script(versions)
         return files
 
     def feed(self) -> bytes | None:
@@ -354,39 +417,71 @@ class Renderer:
             outcome = self.extra.outcomes.get(paper.slug)
             claims = ""
             if outcome and outcome.claims:
-                claims = f": {outcome.reproduced} of {len(outcome.claims)} claims reproduced"
+                claims = ": " + self.messages.nt(
+                    "%(k)d of %(num)d claim reproduced", "%(k)d of %(num)d claims reproduced",
+                    len(outcome.claims), k=outcome.reproduced)
             items.append(f'<li><a href="{escape(self.base + paper.url)}">{escape(paper.title)}'
-                         f"</a> ({escape(authors_short(paper.authors))}){claims}</li>")
+                         f"</a> ({escape(self.authors(paper.authors))}){claims}</li>")
         intro = absolute(self.html("intro", digest.intro_md), page)
         return intro + "<ol>" + "".join(items) + "</ol>"
 
-    def sitemap(self, files: Mapping[str, bytes]) -> bytes:
+    def sitemap(self, files: Mapping[str, Any], others: tuple[Renderer, ...] = ()) -> bytes:
+        """Every page of every language, each with its alternates in the other languages."""
         lastmod = {d.month: d.date for d in self.site.digests}
+        prefixes = [r.prefix for r in others if r.prefix]
         urls = []
         for path in sorted(files):
             if not path.endswith("index.html"):
                 continue
             loc = path.removesuffix("index.html")
-            urls.append((self.base + loc, lastmod.get(loc.split("/")[0])))
+            tree = next((p for p in prefixes if loc.startswith(p)), "")
+            page = loc.removeprefix(tree)
+            alts = [(tag, self.site_base + prefix + page) for tag, _, prefix in self.languages]
+            urls.append((self.site_base + loc, lastmod.get(page.split("/")[0]),
+                         alts if len(alts) > 1 else []))
         text = self.env.get_template("sitemap.xml").render(urls=urls)
         return text.encode("utf-8")
 
 
-def slide_alt(paper: Paper, outcome: Outcome | None) -> str:
+def slide_alt(paper: Paper, outcome: Outcome | None, messages: Catalog | None = None) -> str:
     """Alt text for a slide: the title and, when there is a result, the checked claims."""
-    text = f"Slide for “{paper.title}”."
+    m = messages or Catalog("en")
+    text = m.t("Slide for “%(title)s”.", title=paper.title)
     if outcome and outcome.claims:
-        marks = "; ".join(
-            f"{'reproduced' if c.reproduced else 'not reproduced'}: {c.statement}"
+        marks = m.t("; ").join(
+            m.t("reproduced: %(claim)s" if c.reproduced else "not reproduced: %(claim)s",
+                claim=c.statement_in(m.lang))
             for c in outcome.claims
         )
-        text += f" Claims checked by the reference experiment: {marks}."
+        text += m.t(" Claims checked by the reference experiment: %(claims)s.", claims=marks)
     elif paper.takeaways:
-        text += " Takeaways: " + "; ".join(paper.takeaways) + "."
+        text += m.t(" Takeaways: %(takeaways)s.", takeaways=m.t("; ").join(paper.takeaways))
     if paper.figure:
         figure = paper.figure
-        text += f" Beside our panels, the paper's own figure: {figure.alt} ({figure.credit})."
+        text += m.t(" Beside our panels, the paper's own figure: %(alt)s (%(credit)s).",
+                    alt=figure.alt, credit=figure.credit)
     return text
+
+
+JS_MESSAGE = re.compile(r"""\btn?\(\s*"((?:[^"\\]|\\.)*)"\s*[,)]""")
+"""`t("message")` and `tn("one", "other", n)` in site.js: the script's interface strings."""
+
+
+def js_messages(template_dir: Path | Sequence[Path], messages: Catalog) -> str:
+    """The translations site.js needs, as JSON ('' when the page's language is the source's)."""
+    import json
+
+    found = [d / ASSET_DIR / "site.js" for d in _dirs(template_dir)]
+    found = [f for f in found if f.is_file()]  # the site's own first, then the theme's
+    if not found:
+        return ""
+    script = found[0].read_text(encoding="utf-8")
+    wanted = {json.loads(f'"{m}"') for m in JS_MESSAGE.findall(script)}
+    table = {m: messages.messages[m] for m in sorted(wanted) if m in messages.messages}
+    if not table:
+        return ""
+    text = json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.replace("</", "<\\/")
 
 
 def render_pages(
@@ -395,8 +490,9 @@ def render_pages(
     extra: RenderInput | None = None,
     markup: Markup | None = None,
 ) -> dict[str, bytes]:
-    """All generated files of the site as `{relative path: bytes}` (a full render)."""
-    return Renderer(site, template_dir, extra, markup).render_all()  # type: ignore[return-value]
+    """All generated files of a one-language site as `{relative path: bytes}` (a full render)."""
+    renderer = Renderer(site, template_dir, extra, markup)
+    return renderer.site_files(renderer.render_all())  # type: ignore[return-value]
 
 
 def _header(digest: Digest) -> Digest:
@@ -509,21 +605,35 @@ def render_step(
     md: Markup,
     extra_head: str = "",
 ) -> Pages:
-    """Render every page whose inputs changed since the last build into this output folder."""
+    """Render every page whose inputs changed since the last build into this output folder:
+    each language's tree (the default at the root), then the sitemap of all of them."""
     from mlcollage.content.source import caveat
 
-    extra = RenderInput(
-        outcomes=outcomes,
-        images=slides.images,
-        digest_pdfs={m: DIGEST_PDF for m in slides.pdfs},
-        caveats={p.slug: caveat(p.experiment.path) for p in site.papers if p.experiment},
-        extra_head=extra_head,
-    )
+    caveats = {p.slug: caveat(p.experiment.path) for p in site.papers if p.experiment}
+    sites = site.languages()
+    catalogs = {s.lang: catalog(s.lang, opts.project) for s in sites}
+    languages = tuple((s.lang, catalogs[s.lang].name(), s.prefix) for s in sites)
+    if len(sites) < 2:
+        languages = ()
 
     def render(last: Mapping[str, Any]) -> Pages:
-        renderer = Renderer(site, opts.theme, extra, md, previous=last.get("pages", {}),
-                            previous_files=last.get("files", {}), bytecode_dir=state.jinja)
-        return Pages(render_or_explain(renderer, opts.theme), renderer.keys, renderer.html)
+        renderers = []
+        for lang_site in sites:
+            images, pdfs = slides.for_language(lang_site.lang)
+            extra = RenderInput(outcomes=outcomes, images=images,
+                                digest_pdfs={m: DIGEST_PDF for m in pdfs}, caveats=caveats,
+                                extra_head=extra_head)
+            renderers.append(Renderer(
+                lang_site, opts.theme, extra, md, previous=last.get("pages", {}),
+                previous_files=last.get("files", {}), bytecode_dir=state.jinja,
+                messages=catalogs[lang_site.lang], languages=languages,
+                originals={p.slug: p for p in site.papers}))
+        files: dict[str, bytes | None] = {}
+        for renderer in renderers:
+            files.update(render_or_explain(renderer, opts.theme))
+        renderers[0].site_files(files, tuple(renderers[1:]))
+        keys = {k: v for r in renderers for k, v in r.keys.items()}
+        return Pages(files, keys, renderers[0].html)
 
     pages = render(state.last)
     out = str(opts.out_dir)

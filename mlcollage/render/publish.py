@@ -255,11 +255,17 @@ def static_copies(theme: Path | Sequence[Path]) -> dict[str, Path]:
 BUNDLE_SKIP = {"index.md", "experiment.py"}
 
 
-def bundle_copies(site: Site) -> dict[str, Path]:
-    """Files that sit beside a paper's index.md (page-bundle resources) are published with it."""
+def _translation(name: str) -> bool:
+    """`index.<lang>.md`: a translation of the entry, not a file published with it."""
+    return name.startswith("index.") and name.endswith(".md")
+
+
+def bundle_copies(site: Site, tree: str = "") -> dict[str, Path]:
+    """Files that sit beside a paper's index.md (page-bundle resources) are published with it,
+    in each language's tree (``tree``: 'zh-CN/' for that language's)."""
     out = {}
     for paper in site.papers:
-        if BUNDLE_SKIP.issuperset(os.listdir(paper.folder)):  # the usual case: nothing to copy
+        if all(n in BUNDLE_SKIP or _translation(n) for n in os.listdir(paper.folder)):
             continue
         for folder, subfolders, names in os.walk(paper.folder):
             subfolders[:] = [d for d in subfolders if not d.startswith((".", "_"))]
@@ -267,12 +273,13 @@ def bundle_copies(site: Site) -> dict[str, Path]:
                 f = Path(folder, name)
                 if (
                     name not in BUNDLE_SKIP
+                    and not _translation(name)
                     and not name.startswith((".", "_"))
                     and f.suffix != ".py"
                     and inside(f, site.root)
                     and f.is_file()
                 ):
-                    out[f"{paper.url}{f.relative_to(paper.folder).as_posix()}"] = f
+                    out[f"{tree}{paper.url}{f.relative_to(paper.folder).as_posix()}"] = f
     return out
 
 
@@ -298,11 +305,12 @@ def publish_step(
     from mlcollage.draw.step import slide_files
 
     files = {rel: data for rel, data in pages.files.items() if data is not None}
-    copies = (
-        static_copies(opts.theme)
-        | bundle_copies(site)
-        | slide_files(site, store, opts.mode, slides.images, slides.pdfs)
-    )
+    copies = static_copies(opts.theme)
+    for lang_site in site.languages():
+        sub = lang_site.prefix.rstrip("/")
+        images, pdfs = slides.for_language(lang_site.lang)
+        copies |= bundle_copies(site, lang_site.prefix)
+        copies |= slide_files(site, store, opts.mode, images, pdfs, sub)
     hashes = content_hashes(files, copies)
     for rel, data in pages.files.items():
         if data is None:  # not re-rendered: its inputs and so its bytes are the last build's

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 
+from mlcollage.i18n import Catalog
 from mlcollage.model import Digest, Paper
 from mlcollage.text import plain_text, venue_line
 
@@ -24,6 +25,8 @@ INDEX_FILE = f"{SEARCH_DIR}/index.js"
 
 
 def paper_document(paper: Paper, digest: Digest, summary_html: str) -> dict[str, str]:
+    """A paper as the browser indexes it (CJK text is split into words there, by
+    `Intl.Segmenter`: the file keeps the text as written)."""
     text = plain_text(summary_html)
     if paper.takeaways:
         text += " " + " ".join(paper.takeaways)
@@ -37,14 +40,18 @@ def paper_document(paper: Paper, digest: Digest, summary_html: str) -> dict[str,
     }
 
 
-def digest_document(digest: Digest, intro_html: str, outro_html: str) -> dict[str, str]:
+def digest_document(
+    digest: Digest, intro_html: str, outro_html: str, messages: Catalog | None = None
+) -> dict[str, str]:
     papers = "; ".join(p.title for p in digest.papers)
+    m = messages or Catalog("en")
+    n = len(digest.papers)
     return {
         "url": f"{digest.month}/",
         "title": digest.title,
         "authors": "",
         "tags": "",
-        "where": f"Digest · {len(digest.papers)} papers",
+        "where": m.t("Digest · %(papers)s", papers=m.nt("%(num)d paper", "%(num)d papers", n)),
         "text": " ".join(filter(None, [plain_text(intro_html), papers, plain_text(outro_html)])),
     }
 
@@ -65,12 +72,14 @@ def by_year(digests: Iterable[Digest]) -> dict[str, list[Digest]]:
     return out
 
 
-def year_script(digests: Iterable[Digest], html: Callable[[str, str], str]) -> bytes:
+def year_script(
+    digests: Iterable[Digest], html: Callable[[str, str], str], messages: Catalog | None = None
+) -> bytes:
     """One year's search file; ``html(kind, markdown)`` converts a text (the build's cache)."""
     docs = []
     for digest in digests:
         intro, outro = html("intro", digest.intro_md), html("outro", digest.outro_md)
-        docs.append(digest_document(digest, intro, outro))
+        docs.append(digest_document(digest, intro, outro, messages))
         docs += [paper_document(p, digest, html("paper", p.summary_md)) for p in digest.papers]
     return _script("add", docs)
 

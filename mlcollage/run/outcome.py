@@ -41,6 +41,7 @@ def outcome(
                 id=cid,
                 kind=claim.get("kind", "finding"),
                 baseline=claim.get("baseline", ""),
+                statements=tuple(sorted(claim.get("statements", {}).items())),
                 controls=tuple(
                     _control_check(c, under[c.name].get(cid)) for c in specs if cid in c.breaks
                 ),
@@ -74,7 +75,8 @@ def _control_check(spec: ControlSpec, claim: dict | None) -> ControlCheck:
     if claim is None:
         return ControlCheck(spec.name, spec.label, None)
     return ControlCheck(spec.name, spec.label, bool(claim["holds"]), claim["statement"],
-                        dict(claim.get("evidence", {})))
+                        dict(claim.get("evidence", {})),
+                        tuple(sorted(claim.get("statements", {}).items())))
 
 
 def paper_outcome(

@@ -1,9 +1,9 @@
 """The build manifest: a fingerprint of every input, so a rebuild with nothing changed does nothing.
 
 The fingerprint hashes the path, size and mtime of every file under `site_src/`, `templates/`,
-the packaged theme and `figures/` (like make), the options that change the output, the versions
-that matter, and today's date (a digest dated in the future appears when its day comes). It is
-written after a successful build into `.mlcollage/manifest.json` beside the project.
+`i18n/`, the packaged theme and `figures/` (like make), the options that change the output, the
+versions that matter, and today's date (a digest dated in the future appears when its day
+comes). It is written after a successful build into `.mlcollage/manifest.json` beside the project.
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ def _walk(root: Path, h: Any) -> None:
                 else:
                     st = entry.stat()
                     entries.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}")
-    for line in sorted(entries):
-        h.update(line.encode() + b"\n")
+    if entries:  # one update: the same bytes as a line at a time, at a fraction of the calls
+        entries.sort()
+        h.update("\n".join(entries).encode() + b"\n")
 
 
 def source_fingerprint(project: Path, settings: dict[str, Any]) -> str:
@@ -54,7 +55,7 @@ def source_fingerprint(project: Path, settings: dict[str, Any]) -> str:
             default=str,
         ).encode()
     )
-    for name in ("site_src", "templates"):
+    for name in ("site_src", "templates", "i18n"):
         _walk(project / name, h)
     theme = packaged_theme()
     if theme != (project / "templates").resolve():  # an installed theme (a checkout's is above)

@@ -1,5 +1,39 @@
+// Interface strings: the page's language's translations (a JSON block the build writes into
+// pages not in English); a message without one is shown as written. t(message, values) and
+// tn(one, other, n, values) called with string literals are the only ways this script shows
+// text: the build and the catalog test find the messages by those calls.
+var mlcollageI18n = (function () {
+  var messages = {};
+  try {
+    var el = document.getElementById("mlcollage-messages");
+    if (el) { messages = JSON.parse(el.textContent); }
+  } catch (e) { messages = {}; }
+  var lang = document.documentElement.lang || "en";
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)[sd]/g, function (m, k) { return k in values ? values[k] : m; });
+  }
+  function t(message, values) {
+    var text = typeof messages[message] === "string" ? messages[message] : message;
+    return values ? fill(text, values) : text;
+  }
+  function tn(one, other, n, values) {
+    var forms = messages[one], text;
+    if (forms && typeof forms === "object") {
+      var rule = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang).select(n) : "other";
+      text = forms[rule] || forms.other;
+    } else {
+      text = n === 1 ? one : other;
+    }
+    var all = { num: n };
+    for (var k in values || {}) { all[k] = values[k]; }
+    return fill(text, all);
+  }
+  return { t: t, tn: tn, lang: lang };
+})();
+
 // Theme toggle: light / dark / system, remembered in localStorage. No external requests.
 (function () {
+  var t = mlcollageI18n.t;
   var KEY = "mlcollage-theme";
   var root = document.documentElement;
   function stored() { try { return localStorage.getItem(KEY) || "system"; } catch (e) { return "system"; } }
@@ -11,14 +45,15 @@
     var list = document.querySelector(".site-header nav ul");
     if (!list) { return; }
     var order = ["system", "light", "dark"];
+    var names = { system: t("system"), light: t("light"), dark: t("dark") };
     var li = document.createElement("li");
     var button = document.createElement("button");
     button.type = "button";
     button.className = "theme-toggle";
     function label() {
       var mode = stored();
-      button.textContent = "Theme: " + mode;
-      button.setAttribute("aria-label", "Colour theme: " + mode + ". Activate to change.");
+      button.textContent = t("Theme: %(mode)s", { mode: names[mode] || mode });
+      button.setAttribute("aria-label", t("Colour theme: %(mode)s. Activate to change.", { mode: names[mode] || mode }));
     }
     button.addEventListener("click", function () {
       var next = order[(order.indexOf(stored()) + 1) % order.length];
@@ -34,6 +69,7 @@
 
 // Copy buttons for BibTeX blocks.
 document.addEventListener("DOMContentLoaded", function () {
+  var t = mlcollageI18n.t;
   document.querySelectorAll("button.copy[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {
       var source = document.getElementById(button.getAttribute("data-copy"));
@@ -41,15 +77,15 @@ document.addEventListener("DOMContentLoaded", function () {
       var text = source ? source.textContent : "";
       function done(message) { if (status) { status.textContent = message; } }
       if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(text).then(function () { done("Copied."); },
-          function () { done("Select the text and copy it."); });
+        navigator.clipboard.writeText(text).then(function () { done(t("Copied.")); },
+          function () { done(t("Select the text and copy it.")); });
       } else {
         var range = document.createRange();
         range.selectNodeContents(source);
         var selection = window.getSelection();
         selection.removeAllRanges();
         selection.addRange(range);
-        done(document.execCommand && document.execCommand("copy") ? "Copied." : "Selected: press Ctrl+C.");
+        done(document.execCommand && document.execCommand("copy") ? t("Copied.") : t("Selected: press Ctrl+C."));
       }
     });
   });
@@ -59,15 +95,16 @@ document.addEventListener("DOMContentLoaded", function () {
 // is used. search/index.js lists one file per year; all are scripts, not fetch()ed JSON, so search
 // also works on a site opened from disk. Nothing is requested from outside the site.
 (function () {
+  var t = mlcollageI18n.t, tn = mlcollageI18n.tn;
   var PAGE = 8;  // results shown at first, and added by each 'show more'
-  var form, input, list, status, root, hits = [], engine = null, docs = [], state = "idle", expected = 0, seen = 0;
+  var form, input, list, status, root, assets, hits = [], engine = null, docs = [], state = "idle", expected = 0, seen = 0;
 
   function load(src, onload) {
     var script = document.createElement("script");
     script.src = src;
     script.async = false;  // run in insertion order: documents keep the listing's order
     if (onload) { script.onload = onload; }
-    script.onerror = function () { state = "failed"; say("Search is unavailable: " + src + " did not load."); };
+    script.onerror = function () { state = "failed"; say(t("Search is unavailable: %(file)s did not load.", { file: src })); };
     document.head.appendChild(script);
   }
   window.mlcollageSearch = {
@@ -85,12 +122,13 @@ document.addEventListener("DOMContentLoaded", function () {
   function start() {
     if (state !== "idle") { return; }
     state = "loading";
-    say("Loading the search index…");
-    load(root + "assets/vendor/minisearch.js", function () { load(root + "search/index.js"); });
+    say(t("Loading the search index…"));
+    load(assets + "assets/vendor/minisearch.js", function () { load(root + "search/index.js"); });
   }
   function ready() {
     docs.forEach(function (d, i) { d.id = i; });
-    engine = new MiniSearch({ fields: ["title", "authors", "tags", "text"], storeFields: [] });
+    engine = new MiniSearch({ fields: ["title", "authors", "tags", "text"], storeFields: [],
+                              tokenize: words, searchOptions: { tokenize: queryWords } });
     engine.addAll(docs);
     state = "ready";
     run();
@@ -102,6 +140,7 @@ document.addEventListener("DOMContentLoaded", function () {
     var q = query();
     if (!q) { list.textContent = ""; list.hidden = true; say(""); return; }
     if (state !== "ready") { return; }
+    queried = cjkWords(q);
     hits = engine.search(q, {
       combineWith: "AND",
       boost: { title: 3, tags: 2, authors: 2 },
@@ -109,8 +148,8 @@ document.addEventListener("DOMContentLoaded", function () {
       fuzzy: function (term) { return term.length > 4 ? 0.2 : false; }
     });
     show(PAGE);
-    say(hits.length ? hits.length + (hits.length === 1 ? " result" : " results") + " for “" + q + "”"
-                    : "No results for “" + q + "”");
+    say(hits.length ? tn("%(num)d result for “%(query)s”", "%(num)d results for “%(query)s”", hits.length, { query: q })
+                    : t("No results for “%(query)s”", { query: q }));
   }
   function show(count) {
     list.textContent = "";
@@ -119,7 +158,7 @@ document.addEventListener("DOMContentLoaded", function () {
       var li = document.createElement("li"), more = document.createElement("button");
       more.type = "button";
       more.className = "more-results";
-      more.textContent = "Show " + Math.min(PAGE, hits.length - count) + " more of " + hits.length;
+      more.textContent = t("Show %(n)s more of %(total)s", { n: Math.min(PAGE, hits.length - count), total: hits.length });
       more.addEventListener("click", function () {
         show(count + PAGE);
         var next = links()[count];
@@ -140,7 +179,8 @@ document.addEventListener("DOMContentLoaded", function () {
     where.textContent = doc.where;
     var excerpt = document.createElement("p");
     excerpt.className = "excerpt";
-    highlight(excerpt, snippet(doc.text, terms), terms);
+    var marks = queried.concat(terms);  // whole CJK query words first, then the matched terms
+    highlight(excerpt, snippet(doc.text, marks), marks);
     li.appendChild(a);
     li.appendChild(where);
     li.appendChild(excerpt);
@@ -153,9 +193,11 @@ document.addEventListener("DOMContentLoaded", function () {
   function snippet(text, terms) {
     var m = terms.length ? pattern(terms).exec(text) : null;
     var at = m ? m.index : 0, start = Math.max(0, at - 70);
-    if (start > 0) { start = text.indexOf(" ", start) + 1 || start; }
+    var space = text.indexOf(" ", start);  // start and end at a space when one is near (CJK has few)
+    if (start > 0 && space >= 0 && space < Math.min(at, start + 20)) { start = space + 1; }
     var end = Math.min(text.length, start + 200);
-    if (end < text.length) { end = text.lastIndexOf(" ", end) > start ? text.lastIndexOf(" ", end) : end; }
+    var last = text.lastIndexOf(" ", end);
+    if (end < text.length && last > Math.max(start, end - 20)) { end = last; }
     return (start > 0 ? "…" : "") + text.slice(start, end) + (end < text.length ? "…" : "");
   }
   function highlight(node, text, terms) {
@@ -170,6 +212,53 @@ document.addEventListener("DOMContentLoaded", function () {
       }
     });
   }
+  // Words. MiniSearch splits on spaces and punctuation, which finds nothing inside a Chinese or
+  // Japanese sentence. Runs of CJK characters are split into words by the browser's own
+  // Intl.Segmenter (no dictionary to download) and, since one text can be segmented differently
+  // from a query, also indexed as overlapping character pairs; a query's CJK words longer than two
+  // characters are searched as their pairs, so a word is found wherever the sentence has it.
+  var SPACE = /[\n\r\p{Z}\p{P}]+/u;
+  var CJK_RUN = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+/g;
+  var CJK_CHAR = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]/;
+  var segmenter = window.Intl && Intl.Segmenter ? new Intl.Segmenter(mlcollageI18n.lang, { granularity: "word" }) : null;
+  var queried = [];
+  function segments(run) {
+    var out = [];
+    if (!segmenter) { return out; }
+    var it = segmenter.segment(run)[Symbol.iterator](), s;
+    while (!(s = it.next()).done) { if (s.value.isWordLike) { out.push(s.value.segment); } }
+    return out;
+  }
+  function pairs(run) {
+    var out = [];
+    for (var i = 0; i + 1 < run.length; i++) { out.push(run.slice(i, i + 2)); }
+    return run.length === 1 ? [run] : out;
+  }
+  function split(text, cjk) {
+    var out = [];
+    text.split(SPACE).forEach(function (part) {
+      if (!part) { return; }
+      var rest = part.replace(CJK_RUN, " ").trim();
+      if (rest) { out = out.concat(rest.split(" ")); }
+      (part.match(CJK_RUN) || []).forEach(function (run) { out = out.concat(cjk(run)); });
+    });
+    return out;
+  }
+  function words(text) {
+    return split(text, function (run) { return segments(run).concat(pairs(run)); });
+  }
+  function queryWords(text) {
+    return split(text, function (run) {
+      var found = segments(run);
+      return (found.length ? found : [run]).reduce(function (out, w) {
+        return out.concat(w.length > 2 ? pairs(w) : [w]);
+      }, []);
+    });
+  }
+  function cjkWords(text) {
+    return split(text, function (run) { return [run]; }).filter(function (w) { return CJK_CHAR.test(w); });
+  }
+
   function links() { return Array.prototype.slice.call(list.querySelectorAll("a, button")); }
   function move(from, step) {
     var all = links(), i = all.indexOf(from) + step;
@@ -184,6 +273,7 @@ document.addEventListener("DOMContentLoaded", function () {
     list = form.querySelector(".search-results");
     status = form.querySelector("[aria-live]");
     root = form.getAttribute("data-root") || "";
+    assets = form.getAttribute("data-assets") || root;
     form.hidden = false;
     input.addEventListener("focus", start);
     input.addEventListener("input", function () { start(); run(); });

@@ -1,0 +1,1 @@
+mlcollageSearch.add([{"authors":"","tags":"","text":"An older digest. An Older Paper","title":"December 2019","url":"2019-12/","where":"Digest · 1 paper"},{"authors":"Gus Gamma, Hal Eta","tags":"","text":"Old summary.","title":"An Older Paper","url":"2019-12/gamma-2019-old/","where":"December 2019 · OldConf 2019"}]);
