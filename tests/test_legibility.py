@@ -158,15 +158,39 @@ def test_the_slide_layout_floors_type_and_clears_grids_under_any_panel() -> None
     assert not [g for g in ax.get_xgridlines() if g.get_visible()]
 
 
+def draw_flat_lines(levels):
+    def draw(ax) -> None:
+        for y in levels:
+            ax.plot([0, 1], [y, y], label=f"at {y}")
+        ax.set_ylim(0, 1)
+        ax.legend(loc="upper right")
+    return draw
+
+
+@pytest.mark.parametrize(("levels", "moved", "raised"), [
+    ((0.95,), True, False),  # another corner is clear: the legend moves there
+    ((0.05, 0.5, 0.95), False, True),  # every corner covers a line: head room above the data
+])
+def test_the_slide_clears_a_legend_that_covers_data(levels, moved, raised) -> None:
+    fig = layout.draw_slide(slide(), [Panel("Flat", draw_flat_lines(levels))])
+    ax = next(iter(fig.mlcollage_cells))
+    assert not [f for f in check_figure(fig, fig.mlcollage_cells) if "legend" in f]
+    assert (ax.get_legend()._loc != 1) is moved  # 1: 'upper right'
+    assert bool(ax.get_ylim()[1] > 1) is raised
+
+
 FEBRUARY = sorted(p.name for p in (REPO / "site_src/2021-02").iterdir() if p.is_dir())
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
 @pytest.mark.parametrize("slug", FEBRUARY)
-def test_february_slides_pass_the_rules(slug: str) -> None:
-    """Redraw a committed February slide from its frozen results (no run) and check it."""
+def test_february_slides_pass_the_rules(slug: str, lang: str) -> None:
+    """Redraw a committed February slide from its frozen results (no run) and check it, in
+    each of the digest's languages (the panels' room changes with the column's text)."""
     from mlcollage.content.load import load
     from mlcollage.draw import step
+    from mlcollage.i18n import catalog
     from mlcollage.model import series_numbers
     from mlcollage.options import Options
     from mlcollage.run.plan import frozen_outcomes
@@ -175,11 +199,12 @@ def test_february_slides_pass_the_rules(slug: str) -> None:
     opts = Options(project=REPO)
     site = load(opts)
     store = Store(opts.figures)
-    paper = next(p for p in site.papers if p.slug == slug)
     outcome = frozen_outcomes(site, store, "full")[slug]
+    lang_site = next(s for s in site.languages() if s.lang == lang)
+    paper = next(p for p in lang_site.papers if p.slug == slug)
     seeds = tuple(store.run_folder(paper, s, "full", i == 0) for i, s in enumerate(outcome.seeds))
     inp = step._input(paper, outcome, series_numbers(site)[slug], site.config.series, seeds[0],
-                      lambda md: md, seeds)
+                      lambda md: md, seeds, catalog(lang, REPO))
     _, warnings = step.draw_figure(inp)
     assert warnings == []
 

@@ -124,7 +124,7 @@ def _wrap(text: str, size: float, width_px: float) -> str:
         return "\n".join(textwrap.wrap(text, per_line, break_long_words=True)) or text
     lines, line, width = [], "", 0.0
     for token in _tokens(" ".join(text.split())):
-        w = sum(em * (1.0 if is_wide(c) else 0.55) for c in token)
+        w = sum(em * (1.0 if is_wide(c) else 0.62) for c in token)
         if line and width + w > width_px and token[0] not in _NO_BREAK_BEFORE and token != " ":
             lines.append(line.rstrip())
             line, width = token.lstrip(), w
@@ -280,7 +280,60 @@ def draw_slide(inp: SlideInput, panels: list[Any] | None = None, caveat: str = "
         column = _draw_column(fig, inp, top)
         _draw_body(fig, inp, panels, caveat, top, column[0] - 0.045)
         _draw_footer(fig, inp)
+        _clear_legends(fig)
     return fig
+
+
+LEGEND_CORNERS = ("upper right", "upper left", "lower left", "lower right", "center right",
+                  "center left", "upper center", "lower center")
+
+
+def _clear_legends(fig: Any) -> None:
+    """A legend inside its axes that covers data moves to the first corner where it covers
+    none (the panels' sizes change with the language and the claims: a corner chosen for one
+    slide can cover a line on another); where no corner is clear it stays, and the rules say
+    so."""
+    from mlcollage.draw.legibility import covered_by_legend
+
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or legend.get_bbox_to_anchor() is not ax.bbox:
+            continue  # outside the axes (anchored elsewhere): where the panel put it
+        ax.get_xlim(), ax.get_ylim()  # the pending autoscale, as drawing would do it
+        if not covered_by_legend(ax, renderer):
+            continue
+        original, limits = legend._loc, ax.get_ylim()  # noqa: SLF001 (no public getter)
+        for corner in LEGEND_CORNERS:
+            legend.set_loc(corner)
+            if not covered_by_legend(ax, renderer):
+                break
+        else:
+            if not _head_room(ax, legend, renderer):
+                legend.set_loc(original)
+                ax.set_ylim(limits)
+
+
+def _head_room(ax: Any, legend: Any, renderer: Any) -> bool:
+    """Raise the top of ``ax``'s y range (linear or log) until its legend, upper right, sits
+    above the data; give up (False) past three legend heights."""
+    from mlcollage.draw.legibility import covered_by_legend
+
+    legend.set_loc("upper right")
+    log = ax.get_yscale() == "log"
+    for _ in range(3):
+        share = legend.get_window_extent(renderer).height / max(ax.bbox.height, 1)
+        lo, hi = ax.get_ylim()
+        if log:
+            import math
+
+            span = math.log10(hi) - math.log10(lo)
+            ax.set_ylim(lo, 10 ** (math.log10(hi) + span * share / (1 - share)))
+        else:
+            ax.set_ylim(lo, hi + (hi - lo) * share / (1 - share))
+        if not covered_by_legend(ax, renderer):
+            return True
+    return False
 
 
 TAKEAWAY_SIZES = (20, 18, 16, 14, 12)
@@ -290,19 +343,27 @@ COLUMN_WIDTHS = (0.285, 0.31, 0.335)
 
 def _draw_column(fig: Any, inp: SlideInput, top: float) -> tuple[float, float]:
     """Takeaways, then the claims box in the room they leave: the takeaways' type gets smaller,
-    then the column wider (the panels narrower), until every claim fits at `MIN_PT` or above;
-    a claim left out is a finding, never silent. Return the column's (x, width)."""
+    then the column wider (the panels narrower), until every claim fits at `CLAIM_PT`; when no
+    try gets there, the one with the largest claims' type (never under `MIN_PT`). A claim left
+    out is a finding, never silent. Return the column's (x, width)."""
     from mlcollage.draw.legibility import MIN_PT
 
     texts, patches = len(fig.texts), len(fig.patches)
     tries = [(w, size) for w in COLUMN_WIDTHS for size in TAKEAWAY_SIZES]
+    best: tuple[tuple[bool, float, int], int] | None = None
     for i, (width, size) in enumerate(tries):
         column = (COLUMN[0] + COLUMN[1] - width, width)
         below = _draw_takeaways(fig, inp, top, size, column)
         dropped = _draw_claims(fig, inp, below, column)
-        if not dropped or i == len(tries) - 1:
-            break
+        claim_pt = fig.texts[-1].get_fontsize()
+        score = (not dropped, min(claim_pt, CLAIM_PT), -i)
+        if score[:2] == (True, CLAIM_PT):
+            return column
+        best = max(best or (score, i), (score, i))
         del fig.texts[texts:], fig.patches[patches:]  # plain lists on a Figure
+    width, size = tries[best[1]]  # no try has every claim at CLAIM_PT: the largest type wins
+    column = (COLUMN[0] + COLUMN[1] - width, width)
+    dropped = _draw_claims(fig, inp, _draw_takeaways(fig, inp, top, size, column), column)
     if dropped:
         fig.mlcollage_notes.append(
             f"claims box: {dropped} of {len(inp.claims)} claims do not fit at {MIN_PT:g} pt; "
@@ -311,6 +372,9 @@ def _draw_column(fig: Any, inp: SlideInput, top: float) -> tuple[float, float]:
     return column
 
 
+CLAIM_PT = 11
+"""The claims' type the column aims for: a try that gives every claim this size (or more) is
+taken at once; otherwise the try with the largest type (every claim kept first)."""
 CLAIM_CHARS = 120
 """A claim's statement on the slide is cut to this many characters, so that seven claims with
 their seeds and controls still fit the box at a readable size."""

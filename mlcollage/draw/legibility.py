@@ -218,6 +218,17 @@ def _overlaps(texts: list[_Text]) -> list[str]:
 
 
 def _legend_over_data(ax: Any, where: str, renderer: Any) -> list[str]:
+    covered = covered_by_legend(ax, renderer)
+    if not covered:
+        return []
+    names = sorted({c for c in covered if c and not c.startswith("_")})
+    what = ", ".join(repr(n) for n in names[:3]) if names else "plotted data"
+    return [f"{where}: the legend covers data ({what}); expected it beside the data "
+            "(another corner, outside the axes, or more head room)"]
+
+
+def covered_by_legend(ax: Any, renderer: Any) -> list[str]:
+    """The labels of the lines, points and bars that ``ax``'s legend box covers."""
     import numpy as np
 
     legend = ax.get_legend()
@@ -243,12 +254,7 @@ def _legend_over_data(ax: Any, where: str, renderer: Any) -> list[str]:
             ext = patch.get_window_extent(renderer)
             if ext.width > 0 and ext.height > 0 and ext.overlaps(box):
                 covered.append(bar_label.get(id(patch), patch.get_label()))
-    if not covered:
-        return []
-    names = sorted({c for c in covered if c and not c.startswith("_")})
-    what = ", ".join(repr(n) for n in names[:3]) if names else "plotted data"
-    return [f"{where}: the legend covers data ({what}); expected it beside the data "
-            "(another corner, outside the axes, or more head room)"]
+    return covered
 
 
 def _points_in(points: Any, box: Any) -> bool:

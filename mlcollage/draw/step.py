@@ -127,7 +127,8 @@ def slide_input(
         seed_folders=tuple(str(f) for f in seed_folders),
         status=outcome.status if outcome and (outcome.status == "failed" or outcome.stale) else "",
         figure=str(paper.folder / paper.figure.file) if paper.figure else "",
-        figure_title=(paper.figure.title or m.gettext("The paper's figure")) if paper.figure else "",
+        figure_title=(paper.figure.title or m.gettext("The paper's figure")) if paper.figure
+        else "",
         figure_credit=paper.figure.credit if paper.figure else "",
         lang=m.lang,
         strings=tuple((s, m.gettext(s)) for s in SLIDE_MESSAGES if m.gettext(s) != s),
