@@ -179,8 +179,11 @@ document.addEventListener("DOMContentLoaded", function () {
     where.textContent = doc.where;
     var excerpt = document.createElement("p");
     excerpt.className = "excerpt";
-    var marks = queried.concat(terms);  // whole CJK query words first, then the matched terms
-    highlight(excerpt, snippet(doc.text, marks), marks);
+    // the CJK query words the text has whole are what is marked (not each pair's other matches)
+    var whole = queried.filter(function (w) { return doc.text.indexOf(w) >= 0; });
+    var marks = whole.length ? whole.concat(terms.filter(function (w) { return !CJK_CHAR.test(w); }))
+                             : queried.concat(terms);
+    highlight(excerpt, snippet(doc.text, whole.length ? whole : marks), marks);
     li.appendChild(a);
     li.appendChild(where);
     li.appendChild(excerpt);
@@ -215,8 +218,8 @@ document.addEventListener("DOMContentLoaded", function () {
   // Words. MiniSearch splits on spaces and punctuation, which finds nothing inside a Chinese or
   // Japanese sentence. Runs of CJK characters are split into words by the browser's own
   // Intl.Segmenter (no dictionary to download) and, since one text can be segmented differently
-  // from a query, also indexed as overlapping character pairs; a query's CJK words longer than two
-  // characters are searched as their pairs, so a word is found wherever the sentence has it.
+  // from a query, also indexed as overlapping character pairs; a query's CJK run is searched as
+  // its pairs (all of them, AND), so a word is found wherever the sentence has it, and only there.
   var SPACE = /[\n\r\p{Z}\p{P}]+/u;
   var CJK_RUN = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+/g;
   var CJK_CHAR = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]/;
@@ -248,12 +251,7 @@ document.addEventListener("DOMContentLoaded", function () {
     return split(text, function (run) { return segments(run).concat(pairs(run)); });
   }
   function queryWords(text) {
-    return split(text, function (run) {
-      var found = segments(run);
-      return (found.length ? found : [run]).reduce(function (out, w) {
-        return out.concat(w.length > 2 ? pairs(w) : [w]);
-      }, []);
-    });
+    return split(text, pairs);
   }
   function cjkWords(text) {
     return split(text, function (run) { return [run]; }).filter(function (w) { return CJK_CHAR.test(w); });
