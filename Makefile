@@ -6,6 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# one pytest worker process per core (torch stays at one thread per process)
+TEST_JOBS ?= auto
 
 .PHONY: site test test-all system-deps lint bench clean help
 
@@ -29,10 +31,10 @@ system-deps:
 	bash scripts/system-deps.sh
 
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_JOBS) $(PYTEST_ARGS)
 
 test-all: $(STAMP) system-deps
-	$(BIN)/python -m pytest -m "" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_JOBS) -m "" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mlcollage tests site_src bench build.py
