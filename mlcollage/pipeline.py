@@ -22,15 +22,21 @@ def build_site(
     extra_head: str = "",
     defer_runs: bool = False,
     fingerprints: tuple[str, str] | None = None,
+    state: BuildState | None = None,
 ) -> Site:
     """Build the site into ``opts.out_dir``; the previous site stays unless everything succeeded.
 
     ``defer_runs`` (serve) renders stale experiments as running instead of running them;
     ``extra_head`` (serve) is injected into every page's <head>, never in a published build.
     ``fingerprints``: (sources, sources + figures) if the caller just took them (no-op check).
+    ``state`` (serve): the build state kept in memory from the last rebuild
+    (`BuildState.open(..., in_memory=True)`), with the paths changed since.
     """
-    with build_lock(opts.state_dir, "serve" if extra_head else "build", create=opts.src.is_dir()):
-        return _build(opts, extra_head, defer_runs, fingerprints)
+    with build_lock(opts.state_dir, "serve" if extra_head else "build",
+                    create=opts.src.is_dir()) as clean:
+        if not clean:  # the last build was killed: remove its half-written files
+            remove_temp_files(opts.figures)
+        return _build(opts, extra_head, defer_runs, fingerprints, state)
 
 
 def stop_processes() -> None:
@@ -57,22 +63,29 @@ def stop_processes() -> None:
 
 
 def _build(
-    opts: Options, extra_head: str, defer_runs: bool, fingerprints: tuple[str, str] | None
+    opts: Options, extra_head: str, defer_runs: bool, fingerprints: tuple[str, str] | None,
+    state: BuildState | None,
 ) -> Site:
-    remove_temp_files(opts.figures)  # a killed build's half-written files (we hold the lock)
-    settings = build_settings(opts, extra_head, defer_runs)
-    state = BuildState.open(opts, settings, fingerprints)  # .mlcollage/: memos, the last build
+    if state is None:  # .mlcollage/: memos, the last build
+        state = BuildState.open(opts, build_settings(opts, extra_head, defer_runs), fingerprints)
     # gather: every input is read and checked, every result and slide made, before any write
-    site = load(opts, state.loaded)  # InputError: every problem at once, path:line
+    site = load(opts, state.loaded, state.changed)  # InputError: every problem at once, path:line
     read_templates(opts.theme)  # InputError: a template that is not UTF-8, before any run
     check_output(opts.out_dir)
     store = Store(opts.figures)
-    outcomes = run_step(site, opts, store, defer=defer_runs)  # BuildFailed per the policy
     md = Markup(memo=state.markdown)  # Markdown -> HTML, each text once across builds
-    slides = draw_step(site, outcomes, store, opts, state.slide_keys, md)
+    try:
+        outcomes = run_step(site, opts, store, defer=defer_runs)  # BuildFailed per the policy
+        slides = draw_step(site, outcomes, store, opts, state.slide_keys, md)
+    except BaseException:  # a worker that died in a write left its temp file
+        remove_temp_files(opts.figures)
+        raise
     pages = render_step(site, outcomes, slides, opts, state, md, extra_head)
     # write: the site swaps into place, then the build state records what it holds
     hashes, trees = publish_step(pages, site, slides, store, opts, state.last)
-    state.commit(opts, hashes, pages.keys, trees, figures_changed=slides.drawn > 0 or any(
-        o.status not in ("cached", "stale") for o in outcomes.values()))
+    figures_changed = slides.drawn > 0 or any(
+        o.status not in ("cached", "stale") for o in outcomes.values())
+    if figures_changed:  # a worker killed in a write (a timeout) left its temp file
+        remove_temp_files(opts.figures)
+    state.commit(opts, hashes, pages.keys, trees, figures_changed=figures_changed)
     return site

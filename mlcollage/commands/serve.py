@@ -25,6 +25,10 @@ from mlcollage.commands import no_site
 from mlcollage.options import EXIT_INPUT, EXIT_OK, Options, ServeArgs
 
 STATUS_PATH = "/__mlcollage/status"
+EVENTS_PATH = "/__mlcollage/events"
+KEEPALIVE_S = 15.0
+"""A comment line on each open event stream this often: proxies keep it, and a closed tab is
+noticed (its write fails) and its thread ends."""
 LIVE_SCRIPT = """<script>/* mlcollage serve: live reload (not in published builds) */
 (function () {
   var seen = null, box = null;
@@ -41,12 +45,18 @@ LIVE_SCRIPT = """<script>/* mlcollage serve: live reload (not in published build
     }
     box.textContent = "mlcollage: the last edit did not build\\n\\n" + text;
   }
-  function poll() {
+  function update(s) {
+    if (seen !== null && s.version !== seen) { location.reload(); return; }
+    seen = s.version; overlay(s.error);
+  }
+  if (window.EventSource) {  /* pushed by the server when a rebuild is done */
+    var events = new EventSource("/__mlcollage/events");
+    events.onmessage = function (e) { update(JSON.parse(e.data)); };
+    return;  /* EventSource reconnects by itself when the server restarts */
+  }
+  function poll() {  /* no EventSource: ask every 400 ms */
     fetch("/__mlcollage/status", {cache: "no-store"}).then(function (r) { return r.json(); })
-      .then(function (s) {
-        if (seen !== null && s.version !== seen) { location.reload(); return; }
-        seen = s.version; overlay(s.error);
-      }).catch(function () {}).finally(function () { setTimeout(poll, 400); });
+      .then(update).catch(function () {}).finally(function () { setTimeout(poll, 400); });
   }
   poll();
 })();
@@ -55,27 +65,81 @@ LIVE_SCRIPT = """<script>/* mlcollage serve: live reload (not in published build
 
 @dataclasses.dataclass
 class State:
-    """What the status endpoint reports; `version` changes after every successful build."""
+    """What the status endpoint and the event streams report; `version` changes after every
+    successful build. `changed` wakes every open event stream."""
 
     version: int = 0
     error: str = ""
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    changed: threading.Condition = dataclasses.field(default_factory=threading.Condition)
+    closed: bool = False
+
+    def status(self) -> bytes:
+        return json.dumps({"version": self.version, "error": self.error}).encode()
+
+    def publish(self, version: int | None = None, error: str | None = None) -> None:
+        """Set the status and push it to every open event stream."""
+        with self.changed:
+            if version is not None:
+                self.version = version
+            if error is not None:
+                self.error = error
+            self.changed.notify_all()
+
+    def close(self) -> None:
+        with self.changed:
+            self.closed = True
+            self.changed.notify_all()
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
     state: State
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        if self.path.split("?")[0] == STATUS_PATH:
-            body = json.dumps({"version": self.state.version, "error": self.state.error}).encode()
+        path = self.path.split("?")[0]
+        if path == STATUS_PATH:
+            body = self.state.status()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
-            self.send_header("Cache-Control", "no-store")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
             return
+        if path == EVENTS_PATH:
+            self.events()
+            return
         super().do_GET()
+
+    def events(self) -> None:
+        """A server-sent event stream: the status now, then after every rebuild, until the tab
+        closes or the server stops (each open tab holds one thread)."""
+        state = self.state
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "keep-alive")
+        self.end_headers()
+        self.close_connection = True
+        sent = None
+        try:
+            self.wfile.write(b"retry: 300\n\n")  # reconnect soon after a restart
+            while True:
+                with state.changed:
+                    if state.closed:
+                        return
+                    if (state.version, state.error) == sent:
+                        state.changed.wait(KEEPALIVE_S)
+                    if state.closed:
+                        return
+                    now = (state.version, state.error)
+                    body = state.status()
+                if now == sent:
+                    self.wfile.write(b": keep-alive\n\n")
+                else:
+                    self.wfile.write(b"data: " + body + b"\n\n")
+                    sent = now
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the tab was closed
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
@@ -86,7 +150,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 
 class Server:
-    """The dev server: one build at a time, the latest edit wins."""
+    """The dev server: one build at a time, the latest edit wins. The build state (memos, the
+    last build's page keys and files) stays in memory between rebuilds, and a rebuild looks
+    only at the paths the watcher reported."""
 
     def __init__(self, opts: Options, host: str, port: int, open_browser: bool = False):
         self.open_browser = open_browser
@@ -99,6 +165,10 @@ class Server:
         self.httpd.daemon_threads = True
         self.stop = threading.Event()
         self.pending = threading.Event()
+        self.changes: set[str] = set()
+        """Paths the watcher reported that no rebuild has seen yet (guarded by `changes_lock`)."""
+        self.changes_lock = threading.Lock()
+        self.build_state: Any = None
 
     @property
     def url(self) -> str:
@@ -109,14 +179,22 @@ class Server:
         """Render at once (stale experiments shown as running), then run them and render again."""
         from mlcollage.model import BuildFailed, InputError
         from mlcollage.pipeline import build_site
+        from mlcollage.state import BuildState
 
         with self.state.lock:
             start = time.perf_counter()
+            with self.changes_lock:
+                changed, self.changes = self.changes, set()
+            if self.build_state is None:
+                self.build_state = BuildState.open(self.opts, {}, in_memory=True)
+            elif self.build_state.changed is not None:  # a failed build's changes stay
+                self.build_state.changed = self.build_state.changed | changed
             try:
-                build_site(self.opts, extra_head=LIVE_SCRIPT, defer_runs=True)
+                site = build_site(self.opts, extra_head=LIVE_SCRIPT, defer_runs=True,
+                                  state=self.build_state)
                 self._done(start)
-                if self._stale():
-                    build_site(self.opts, extra_head=LIVE_SCRIPT)
+                if self._stale(site):
+                    build_site(self.opts, extra_head=LIVE_SCRIPT, state=self.build_state)
                     self._done(start)
             except InputError as exc:
                 self._fail(str(exc))
@@ -125,30 +203,33 @@ class Server:
             except Exception as exc:  # noqa: BLE001 - a broken template must not stop the server
                 self._fail(f"{type(exc).__name__}: {exc}")
 
-    def _stale(self) -> bool:
-        from mlcollage.content.load import load
+    def _stale(self, site: Any) -> bool:
         from mlcollage.run.plan import plan
         from mlcollage.run.store import Store
 
-        site = load(self.opts)
         return any(not p.current for p in plan(site, Store(self.opts.figures), self.opts.mode))
 
     def _done(self, start: float) -> None:
-        self.state.error = ""
-        self.state.version += 1
+        self.state.publish(version=self.state.version + 1, error="")
         print(f"mlcollage serve: rebuilt in {time.perf_counter() - start:.2f} s", file=sys.stderr)
 
     def _fail(self, message: str) -> None:
-        self.state.error = message
+        self.state.publish(error=message)
         print(message, file=sys.stderr)
+
+    def watched(self) -> list[str]:
+        """What a rebuild reads besides figures/: site_src/, the theme, the message catalogs."""
+        paths = (self.opts.src, *self.opts.theme, self.opts.project / "i18n")
+        return [str(p) for p in paths if p.exists()]
 
     def watch(self) -> None:
         from watchfiles import watch
 
-        paths = [str(p) for p in (self.opts.src, *self.opts.theme) if p.exists()]
-        for _changes in watch(
-            *paths, stop_event=self.stop, debounce=150, step=50, raise_interrupt=False
+        for changes in watch(
+            *self.watched(), stop_event=self.stop, debounce=100, step=20, raise_interrupt=False
         ):
+            with self.changes_lock:
+                self.changes.update(path for _, path in changes)
             self.pending.set()
 
     def rebuild_loop(self) -> None:
@@ -176,6 +257,7 @@ class Server:
         from mlcollage.pipeline import stop_processes
 
         self.stop.set()
+        self.state.close()  # the event streams end
         self.httpd.server_close()
         with self.state.lock:  # a rebuild in flight finishes first
             stop_processes()

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import os
 import sys
+from collections.abc import Collection
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -48,16 +49,21 @@ def load_site(
     include_future: bool = False,
     today: dt.date | None = None,
     cache: Memo | None = None,
+    changed: Collection[str] | None = None,
 ) -> Site:
     """Read and validate `root` (a `site_src/` folder); raise InputError listing every problem.
 
     Drafts are left out unless ``include_drafts``; digests dated after ``today`` are left out
     (with a notice) unless ``include_future`` or ``include_drafts``. ``cache`` gives back what
-    unchanged files loaded as last time (see filecache.py).
+    unchanged files loaded as last time (`mlcollage.state.memo`). ``changed`` (serve): the only
+    paths that changed since ``cache`` was filled; a folder none of them is in is taken from
+    ``cache`` without a look at its files.
     """
     root = Path(root)
     today = today or dt.date.today()
     col = Collector(root)
+    if cache is not None and changed is not None:
+        col.touched = _ancestors(changed)
     config = _load_config(root, col)
     digests: list[Digest] = []
     if root.is_dir():
@@ -85,6 +91,25 @@ def load_site(
         raise InputError(col.problems)
     return Site(root=root, config=config, digests=tuple(digests), notices=tuple(notices),
                 translations=translations)
+
+
+def _ancestors(paths: Collection[str]) -> set[str]:
+    """Every folder that holds one of ``paths`` (and the paths): what an edit touched."""
+    out: set[str] = set()
+    for path in paths:
+        path = os.path.abspath(path)
+        while path not in out:
+            out.add(path)
+            parent = os.path.dirname(path)
+            if parent == path:
+                break
+            path = parent
+    return out
+
+
+def _untouched(col: Collector, folder: str) -> bool:
+    """True when serve's watcher saw no change in ``folder`` since the memo was filled."""
+    return col.touched is not None and os.path.abspath(folder) not in col.touched
 
 
 def _translated_site(
@@ -124,8 +149,12 @@ def _translated_paper(paper: Paper, lang: str, col: Collector, cache: Memo | Non
     the rest (authors, links, tags, the experiment) is the default language's."""
     path = os.path.join(paper.folder, f"index.{lang}.md")
     name = f"{paper.folder}#{lang}"
-    key = stat_key(paper.source, path) if cache is not None else None
-    hit = cache.get(name, key) if cache is not None else None
+    if cache is not None and _untouched(col, str(paper.folder)):
+        hit = cache.peek(name)
+        key = None
+    else:
+        key = stat_key(paper.source, path) if cache is not None else None
+        hit = cache.get(name, key) if cache is not None else None
     if hit is not None and hit.digest_of == paper.digest:
         return hit.paper
     out = dataclasses.replace(paper, lang=lang, fallback=True)
@@ -299,8 +328,11 @@ def _load_digest(
             "digest index.md not found; expected front matter (title, date) and the digest's intro",
         )
         return None
-    key = stat_key(index) if cache is not None else None
-    hit = cache.get(str(index), key) if cache is not None else None
+    if cache is not None and _untouched(col, str(folder)):
+        hit, key = cache.peek(str(index)), None
+    else:
+        key = stat_key(index) if cache is not None else None
+        hit = cache.get(str(index), key) if cache is not None else None
     if hit is not None:  # the parsed front matter; it is validated again below
         fm, first, data, body, body_line = hit
         read: tuple[Document, str, int] | None = (Document(index, fm, first, data), body, body_line)
@@ -360,8 +392,11 @@ def _cached_paper(
     if cache is None:
         return _load_paper(folder, month, col)
     name = str(folder)  # plain strings: this runs for every paper of every build
-    key = stat_key(os.path.join(name, "index.md"), os.path.join(name, "experiment.py"))
-    paper = cache.get(name, key)
+    if _untouched(col, name):
+        key, paper = None, cache.peek(name)
+    else:
+        key = stat_key(os.path.join(name, "index.md"), os.path.join(name, "experiment.py"))
+        paper = cache.get(name, key)
     if paper is not None and paper.figure and not os.path.isfile(
         os.path.join(name, paper.figure.file)
     ):  # the figure's file went away since: load again, so that the error is reported
@@ -611,12 +646,15 @@ def _check_unique_slugs(digests: list[Digest], col: Collector) -> None:
                 seen[paper.slug] = paper
 
 
-def load(opts: Options, memo: Memo | None = None) -> Site:
+def load(opts: Options, memo: Memo | None = None,
+         changed: Collection[str] | None = None) -> Site:
     """Load and validate; apply command-line overrides of site.yaml (--base-url, --only).
 
-    ``memo``: the build state's memo of validated Papers, by their files' stat.
+    ``memo``: the build state's memo of validated Papers, by their files' stat; ``changed``
+    (serve): the paths changed since it was filled, the only ones looked at.
     """
-    site = load_site(opts.src, include_drafts=opts.drafts, include_future=opts.future, cache=memo)
+    site = load_site(opts.src, include_drafts=opts.drafts, include_future=opts.future, cache=memo,
+                     changed=changed)
     for notice in site.notices:
         print(f"notice: {notice}", file=sys.stderr)
     if opts.base_url:

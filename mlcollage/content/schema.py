@@ -170,6 +170,8 @@ class Collector:
     def __init__(self, root: Path | None = None) -> None:
         self.problems: list[Problem] = []
         self.root = root if root is not None else Path(".")
+        self.touched: set[str] | None = None
+        """serve: the folders its watcher saw a change in (None: look at every file)."""
 
     def add(self, path: Path, line: int, message: str) -> None:
         self.problems.append(Problem(path, line, message))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -142,6 +143,7 @@ class Renderer:
                  self.messages.key, languages)
         self.fixed = repr_hash(fixed)  # code_key: mlcollage's code and Markdown & co. versions
         self._paper_keys: dict[str, str] = {}
+        self._cards: dict[str, Card] = {}
         self._views: dict[str, dict[str, Any]] = {}
 
     # -- helpers -------------------------------------------------------------------------------
@@ -370,11 +372,25 @@ class Renderer:
             return self.prefix + out, None
         return self.page("tags.html", out, 1, tags=tags, title=self.messages.gettext("Tags"))
 
+    def card(self, paper: Paper) -> Card:
+        """What a card shows of a paper (the tag pages' entries), made once a build."""
+        card = self._cards.get(paper.slug)
+        if card is None:
+            slug = paper.slug
+            card = self._cards[slug] = Card(
+                CardPaper(slug, paper.month, paper.title, paper.authors, paper.venue,
+                          paper.year, paper.tags, paper.lang, paper.fallback),
+                self.extra.outcomes.get(slug), self.extra.images.get(slug, PaperImages()),
+                self.numbers.get(slug, 0))
+        return card
+
     def tag_page(self, tag: str, papers: list[Paper]) -> tuple[str, bytes | None]:
+        """A tag's cards: keyed on the cards alone, so an edit of a summary, a takeaway or a
+        link re-renders none of the (long) tag pages."""
         out = f"tags/{tag}/index.html"
-        if self.unchanged(out, tag, [self.paper_key(p) for p in papers]):
+        views = [self.card(p) for p in papers]
+        if self.unchanged(out, tag, [c.key for c in views]):
             return self.prefix + out, None
-        views = [self.paper_view(p) for p in papers]
         title = self.messages.gettext("Tag: %(tag)s") % {"tag": tag}
         return self.page("tag.html", out, 2, tag=tag, views=views, title=title)
 
@@ -425,8 +441,10 @@ class Renderer:
         intro = absolute(self.html("intro", digest.intro_md), page)
         return intro + "<ol>" + "".join(items) + "</ol>"
 
-    def sitemap(self, files: Mapping[str, Any], others: tuple[Renderer, ...] = ()) -> bytes:
-        """Every page of every language, each with its alternates in the other languages."""
+    def sitemap(self, files: Mapping[str, Any],
+                others: tuple[Renderer, ...] = ()) -> bytes | None:
+        """Every page of every language, each with its alternates in the other languages (None:
+        the same as the last build's: no page came or went, no month's date changed)."""
         lastmod = {d.month: d.date for d in self.site.digests}
         prefixes = [r.prefix for r in others if r.prefix]
         urls = []
@@ -439,8 +457,44 @@ class Renderer:
             alts = [(tag, self.site_base + prefix + page) for tag, _, prefix in self.languages]
             urls.append((self.site_base + loc, lastmod.get(page.split("/")[0]),
                          alts if len(alts) > 1 else []))
+        if self.unchanged("sitemap.xml", urls) and "sitemap.xml" in self.previous_files:
+            return None
         text = self.env.get_template("sitemap.xml").render(urls=urls)
         return text.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class CardPaper:
+    """The fields of a paper a card shows (`_macros.html`'s `card`): a tag page's template sees
+    no more than these, so its key (`Card.key`) names everything it can show."""
+
+    slug: str
+    month: str
+    title: str
+    authors: tuple[str, ...]
+    venue: str
+    year: int
+    tags: tuple[str, ...]
+    lang: str
+    fallback: bool
+
+    @property
+    def url(self) -> str:
+        return f"{self.month}/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class Card:
+    """A tag page's entry: the paper's card fields, its outcome, images and series number."""
+
+    paper: CardPaper
+    outcome: Outcome | None
+    images: PaperImages
+    series: int
+
+    @functools.cached_property
+    def key(self) -> str:
+        return repr_hash(self)
 
 
 def slide_alt(paper: Paper, outcome: Outcome | None, messages: Catalog | None = None) -> str:

@@ -319,7 +319,10 @@ def publish_step(
         from mlcollage.model import InputError
         from mlcollage.render.links import broken
 
-        problems = broken(site, pages.html, hashes.keys() | {MARKER})
+        outputs = hashes.keys() | {MARKER}
+        same = outputs == last.get("files", {}).keys() | {MARKER}  # no page or file came or went
+        current = {rel for rel, data in pages.files.items() if data is None} if same else ()
+        problems = broken(site, pages.html, outputs, current)
         if problems:
             raise InputError(problems)
     previous = last.get("trees") if isinstance(last.get("trees"), dict) else {}

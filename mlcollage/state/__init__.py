@@ -51,12 +51,21 @@ class BuildState:
     is read: an edit during the build is seen by the next one."""
     fp: str = ""
     """`source_fp` combined with figures/ as the build found it ('' if not taken)."""
+    in_memory: bool = False
+    """serve: kept between rebuilds in memory (memos, the last build); `commit` writes nothing
+    and no fingerprint is taken (serve knows what changed from its watcher)."""
+    changed: frozenset[str] | None = None
+    """serve: the paths its watcher saw change since the last build; None: not known (the load
+    step compares every file's stat with its memo)."""
 
     @classmethod
     def open(cls, opts: Options, settings: dict[str, Any],
-             fingerprints: tuple[str, str] | None = None) -> BuildState:
+             fingerprints: tuple[str, str] | None = None, in_memory: bool = False) -> BuildState:
+        """``in_memory`` (serve): the memos as the last CLI build left them, no last build."""
         folder = None if opts.no_cache else opts.state_dir
         memos = {name: Memo(folder / file if folder else None) for name, file in MEMOS.items()}
+        if in_memory:
+            return cls(folder, in_memory=True, **memos)
         source_fp, fp = fingerprints or (manifest.source_fingerprint(opts.project, settings), "")
         last = {} if folder is None else manifest.previous_build(opts.project, opts.out_dir)
         if not (opts.out_dir / MARKER).exists():
@@ -75,6 +84,12 @@ class BuildState:
     def commit(self, opts: Options, hashes: dict[str, str], pages: dict[str, str],
                trees: dict[str, dict[str, str]], figures_changed: bool) -> None:
         """Save the memos, then record the build: only ever after it succeeded."""
+        if self.in_memory:  # the next rebuild starts from this one, in memory
+            for name in MEMOS:
+                getattr(self, name).roll()
+            self.last = {"files": hashes, "pages": pages, "trees": trees}
+            self.changed = frozenset()
+            return
         if self.folder is None:
             return
         for name in MEMOS:

@@ -18,20 +18,23 @@ LOCK = "build.lock"
 
 
 @contextlib.contextmanager
-def build_lock(state_dir: Path, what: str = "build", create: bool = True) -> Iterator[None]:
+def build_lock(state_dir: Path, what: str = "build", create: bool = True) -> Iterator[bool]:
     """Hold the project's build lock for the block; wait (with a message) while another has it.
 
+    Yields whether the last holder released it cleanly (False when it was killed, or when
+    there is no lock file yet): only then may a killed build's temp files be left unsearched.
     ``create=False``: no lock where `.mlcollage/` does not exist yet (a folder with no site: the
     build only reports that, and writes nothing)."""
     try:
         import fcntl
     except ImportError:  # not POSIX: no lock
-        yield
+        yield False
         return
     if not create and not state_dir.is_dir():
-        yield
+        yield False
         return
     state_dir.mkdir(parents=True, exist_ok=True)
+    existed = (state_dir / LOCK).exists()
     fd = os.open(state_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
@@ -41,6 +44,7 @@ def build_lock(state_dir: Path, what: str = "build", create: bool = True) -> Ite
             print(f"mlcollage: waiting for {holder} to finish (lock {state_dir / LOCK})",
                   file=sys.stderr, flush=True)
             fcntl.flock(fd, fcntl.LOCK_EX)
+            stale = _holder(fd)  # still named: it was killed while we waited
         else:
             stale = _holder(fd)
             if stale:
@@ -49,7 +53,7 @@ def build_lock(state_dir: Path, what: str = "build", create: bool = True) -> Ite
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{what} pid {os.getpid()} since {time.strftime('%H:%M:%S')}\n".encode(), 0)
         try:
-            yield
+            yield existed and not stale
         finally:
             os.ftruncate(fd, 0)  # released cleanly: an empty file is no holder
             fcntl.flock(fd, fcntl.LOCK_UN)

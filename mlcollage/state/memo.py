@@ -88,6 +88,19 @@ class Memo:
         self.used[name] = entry
         return entry[1]
 
+    def peek(self, name: str) -> Any:
+        """The value stored under ``name`` whatever its key (the caller knows its inputs did not
+        change: serve's watcher saw no change there), else None."""
+        entry = self.used.get(name) or self.old.get(name)
+        if entry is None:
+            return None
+        self.used[name] = entry
+        return entry[1]
+
+    def roll(self) -> None:
+        """After a build kept in memory (serve): what it used is what the next one finds."""
+        self.old, self.used, self.added = self.used, {}, False
+
     def put(self, name: str, key: Any, value: Any) -> None:
         if key is not None:
             self.used[name] = (key, value)

@@ -1,0 +1,146 @@
+"""An edit costs what it changes (issue 26): which files a rebuild rewrites, the link check of
+unchanged pages skipped only while no file came or went, and serve's rebuild from the paths its
+watcher reported (no look at the other files)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from mlcollage.content import load as content
+from mlcollage.options import Options
+from mlcollage.render.links import is_relative, targets
+
+from helpers import ALPHA, DATA, build, make_project, run_cli, snapshot
+
+BETA = "site_src/2020-01/beta-2018-second"
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """figures/ of the fixture project with its frozen results and slides drawn once."""
+    project = make_project(tmp_path_factory.mktemp("drawn") / "proj")
+    shutil.rmtree(project / "figures")
+    shutil.copytree(DATA / "figures", project / "figures")
+    build(project)
+    return project / "figures"
+
+
+@pytest.fixture
+def frozen(tmp_path: Path, drawn: Path) -> Path:
+    project = make_project(tmp_path / "proj")
+    shutil.rmtree(project / "figures")
+    shutil.copytree(drawn, project / "figures")
+    return project
+
+
+def inodes(site: Path) -> dict[str, int]:
+    return {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("*")
+            if p.is_file()}
+
+
+def rewritten(project: Path, rel: str, old: str, new: str) -> set[str]:
+    """Edit ``rel`` in place, rebuild; the output files that are new files (an unchanged file
+    is a hard link to the last build's, so it keeps its inode)."""
+    site = project / "_site"
+    before = inodes(site)
+    path = project / rel
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new, 1))
+    build(project)
+    after = inodes(site)
+    return {rel for rel, ino in after.items() if before.get(rel) != ino} - {".mlcollage-site"}
+
+
+def test_prefilter_keeps_every_relative_target() -> None:
+    urls = ["notes.txt", "../x/y.png#a", "a?b=1", "HTTP://x.org/a", "https://x.org", "mailto:a@b",
+            "/abs", "#frag", "", "?q", "data:image/png;base64,xx", "ftp://h/f", "//host/p",
+            "Https:relative-looking", "sub/dir/"]
+    html = "".join(f'<a href="{u}">x</a> <img src="{u}">' for u in urls)
+    want = [urlsplit(u).path for u in urls for _ in (0, 1) if is_relative(u)]
+    assert targets(html) == want and "notes.txt" in want and "sub/dir/" in want
+
+
+def test_summary_edit_rewrites_its_pages_only(frozen: Path) -> None:
+    build(frozen)
+    got = rewritten(frozen, ALPHA + "/index.md", "fits a line", "fits a straight line")
+    # its page, its month, its year's search file and the search index naming that file's new
+    # version; not the home page, the feed or a tag page (they show cards and titles, not the
+    # summary), not the sitemap (no page came or went)
+    assert got == {"2020-01/alpha-2019-toy/index.html", "2020-01/index.html",
+                   "search/2020.js", "search/index.js"}, got
+
+
+def test_card_and_tag_edits_rewrite_the_tag_pages_they_change(frozen: Path) -> None:
+    build(frozen)
+    text = (frozen / ALPHA / "index.md").read_text()
+    tags = text.split("tags: [", 1)[1].split("]", 1)[0].split(", ")
+    got = rewritten(frozen, ALPHA + "/index.md", "title: A Toy Paper", "title: A Retitled Toy Paper")
+    assert {f"tags/{t}/index.html" for t in tags} <= got  # the card shows the title
+    assert "tags/index.html" not in got and "sitemap.xml" not in got
+    got = rewritten(frozen, ALPHA + "/index.md", f"tags: [{', '.join(tags)}]",
+                    f"tags: [{', '.join(tags)}, edited]")
+    assert {"tags/index.html", "tags/edited/index.html", "sitemap.xml"} <= got  # a new page
+    cold = frozen / "cold"
+    build(frozen, "--no-cache", "--out", cold)
+    assert snapshot(frozen / "_site") == snapshot(cold)
+
+
+def test_template_and_site_yaml_edits_still_rebuild_every_page(frozen: Path) -> None:
+    build(frozen)
+    pages = {rel for rel in inodes(frozen / "_site") if rel.endswith(".html")}
+    got = rewritten(frozen, "templates/_footer.html", "</footer>", "<p>edited</p></footer>")
+    assert pages - {"404.html"} <= got
+    got = rewritten(frozen, "site_src/site.yaml", "title: ", "title: Edited ")
+    assert pages <= got
+
+
+def test_unchanged_text_whose_link_target_went_away_is_reported(frozen: Path) -> None:
+    """The link check skips the texts of pages the last build rendered alike only while no
+    output file came or went: a removed file breaks an unchanged summary's link."""
+    beta = frozen / BETA / "index.md"
+    beta.write_text(beta.read_text() + "\nSee the [notes](../alpha-2019-toy/notes.txt).\n")
+    build(frozen)
+    (frozen / ALPHA / "notes.txt").unlink()
+    result = build(frozen, code=2)
+    assert f"{beta}:" in result.err and "../alpha-2019-toy/notes.txt" in result.err
+
+
+def test_serve_rebuild_reads_only_the_changed_paths(frozen: Path, monkeypatch) -> None:
+    """With the build state in memory and the watcher's paths, a rebuild parses only the
+    edited paper and the site equals a cold build; a path it is not told of is not looked at."""
+    from mlcollage.pipeline import build_site
+    from mlcollage.state import BuildState
+
+    opts = dataclasses.replace(Options(project=frozen), out=frozen / "served", verbosity=-1)
+    state = BuildState.open(opts, {}, in_memory=True)
+    build_site(opts, state=state)
+    parsed: list[str] = []
+    real = content._load_paper
+    monkeypatch.setattr(content, "_load_paper",
+                        lambda folder, month, col: parsed.append(folder.name) or real(folder,
+                                                                                      month, col))
+    alpha, beta = frozen / ALPHA / "index.md", frozen / BETA / "index.md"
+    alpha.write_text(alpha.read_text().replace("fits a line", "fits a bent line"))
+    hour_ago = alpha.stat().st_mtime_ns - 3600 * 10**9  # past the racy window: memoised
+    os.utime(alpha, ns=(hour_ago, hour_ago))
+    beta.write_text(beta.read_text() + "\nUnseen sentence qq7.\n")  # the watcher did not say
+    os.utime(beta, ns=(1, 1))  # even an old mtime: not looked at
+    state.changed = frozenset({str(alpha)})
+    build_site(opts, state=state)
+    assert parsed == ["alpha-2019-toy"]
+    paper = (frozen / "served/2020-01/alpha-2019-toy/index.html").read_text()
+    assert "fits a bent line" in paper
+    assert "qq7" not in (frozen / "served/2020-01/beta-2018-second/index.html").read_text()
+    state.changed = frozenset({str(beta)})
+    build_site(opts, state=state)
+    assert parsed == ["alpha-2019-toy", "beta-2018-second"]
+    assert not (frozen / ".mlcollage/manifest.json").exists()  # serve records nothing
+    cold = run_cli("build", "-C", frozen, "--no-cache", "--out", frozen / "cold")
+    assert cold.code == 0, cold.err
+    assert snapshot(frozen / "served") == snapshot(frozen / "cold")
