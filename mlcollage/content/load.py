@@ -320,6 +320,21 @@ def _load_digest(
             folder, 1, f"month folder '{month}' is not a month; expected YYYY-MM such as 2021-02"
         )
         return None
+    whole = f"{folder}#month"
+    if cache is not None and _untouched(col, str(folder)):  # serve: nothing changed in it
+        digest = cache.peek(whole)
+        if digest is not None:
+            return digest
+    before = len(col.problems)
+    digest = _read_digest(folder, month, col, include_drafts, cache)
+    if cache is not None and col.touched is not None and len(col.problems) == before:
+        cache.put(whole, ("serve",), digest)  # a memo kept in memory only: serve's own key
+    return digest
+
+
+def _read_digest(
+    folder: Path, month: str, col: Collector, include_drafts: bool, cache: Memo | None
+) -> Digest | None:
     index = folder / "index.md"
     if not index.is_file():
         col.add(

@@ -690,8 +690,8 @@ def render_step(
         return Pages(files, keys, renderers[0].html)
 
     pages = render(state.last)
-    out = str(opts.out_dir)
-    if any(data is None and not os.path.isfile(os.path.join(out, rel))
+    out = str(opts.out_dir)  # serve's own temporary folder is touched by nobody else
+    if not state.in_memory and any(data is None and not os.path.isfile(os.path.join(out, rel))
            for rel, data in pages.files.items()):
         state.forget_last()  # the output was touched since: render every page
         pages = render(state.last)

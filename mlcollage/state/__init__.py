@@ -12,6 +12,7 @@ store (`mlcollage.run.store`).
       manifest.json         per output folder: the inputs' fingerprint, each file's hash,
                             each page's key, what the live and standby site folders hold
                             (by inode; render.publish) (state.manifest)
+      fingerprints.json     the fingerprints alone, read by the no-op check  (state.manifest)
       build.lock            held by the build that runs (state.lock)
       publish/              the standby site folder, the next build's (render.publish)
       logs/                 each experiment run's full output (run.worker)

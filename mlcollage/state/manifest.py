@@ -1,9 +1,15 @@
 """The build manifest: a fingerprint of every input, so a rebuild with nothing changed does nothing.
 
 The fingerprint hashes the path, size and mtime of every file under `site_src/`, `templates/`,
-`i18n/`, the packaged theme and `figures/` (like make), the options that change the output, the
-versions that matter, and today's date (a digest dated in the future appears when its day
-comes). It is written after a successful build into `.mlcollage/manifest.json` beside the project.
+`i18n/` and the packaged theme (like make), the path and mtime of every folder under `figures/`,
+the options that change the output, the versions that matter, and today's date (a digest dated
+in the future appears when its day comes). It is written after a successful build into
+`.mlcollage/manifest.json` beside the project.
+
+`figures/` is looked at folder by folder, not file by file (a tenth of the entries): a file
+there is only ever replaced (mlcollage writes a temp file and renames it, `git` unlinks and
+creates), and a replaced, added or removed file moves its folder's mtime. A file of `figures/`
+rewritten in place by hand is not seen by the no-op check; `--force` builds anyway.
 """
 
 from __future__ import annotations
@@ -43,6 +49,25 @@ def _walk(root: Path, h: Any) -> None:
         h.update("\n".join(entries).encode() + b"\n")
 
 
+def _walk_folders(root: Path, h: Any) -> None:
+    """Like `_walk`, for folders only: each folder's path and mtime."""
+    try:
+        entries = [f"{root}\0{os.stat(root).st_mtime_ns}"]
+    except FileNotFoundError:
+        h.update(b"missing\0")
+        return
+    stack = [str(root)]
+    while stack:
+        with os.scandir(stack.pop()) as it:
+            for entry in it:
+                if entry.is_dir(follow_symlinks=False) and entry.name not in (
+                        "__pycache__", ".quick"):
+                    stack.append(entry.path)
+                    entries.append(f"{entry.path}\0{entry.stat().st_mtime_ns}")
+    entries.sort()
+    h.update(b"folders\0" + "\n".join(entries).encode() + b"\n")
+
+
 def source_fingerprint(project: Path, settings: dict[str, Any]) -> str:
     """Hash of what the user edits (site_src/, templates/), the options, versions and the date."""
     from mlcollage.state.keys import versions
@@ -66,7 +91,7 @@ def source_fingerprint(project: Path, settings: dict[str, Any]) -> str:
 def fingerprint(project: Path, source_fp: str, quick: bool) -> str:
     """The sources' fingerprint combined with `figures/` (results and slides the build reads)."""
     h = hashlib.sha256(source_fp.encode())
-    _walk(project / "figures" / ".quick" if quick else project / "figures", h)
+    _walk_folders(project / "figures" / ".quick" if quick else project / "figures", h)
     return h.hexdigest()
 
 
@@ -82,11 +107,19 @@ def read_manifest(project: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def fingerprints_path(project: Path) -> Path:
+    """Per output folder, the last build's fingerprint alone: the no-op check reads this small
+    file, not the manifest (every output file's hash)."""
+    return project / STATE_DIR / "fingerprints.json"
+
+
 def up_to_date(project: Path, out: Path, fp: str) -> bool:
     """True when the last successful build had the same inputs and its output is still there."""
-    data = read_manifest(project)
-    builds = data.get("builds", {})
-    entry = builds.get(str(out.absolute()))
+    try:
+        builds = json.loads(fingerprints_path(project).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    entry = builds.get(str(out.absolute())) if isinstance(builds, dict) else None
     if not entry or entry.get("fingerprint") != fp:
         return False
     try:
@@ -111,6 +144,9 @@ def record(project: Path, out: Path, fp: str, files: dict[str, str], pages: dict
         "trees": {ino: "files" if held == files else held for ino, held in (trees or {}).items()},
     }
     atomic_write(manifest_path(project), json.dumps(data, sort_keys=True).encode())
+    short = {path: {k: entry.get(k) for k in ("fingerprint", "marker_mtime_ns")}
+             for path, entry in builds.items()}  # after the manifest: never ahead of it
+    atomic_write(fingerprints_path(project), json.dumps(short, sort_keys=True).encode())
 
 
 def previous_build(project: Path, out: Path) -> dict[str, Any]:
