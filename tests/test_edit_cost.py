@@ -144,3 +144,37 @@ def test_serve_rebuild_reads_only_the_changed_paths(frozen: Path, monkeypatch) -
     cold = run_cli("build", "-C", frozen, "--no-cache", "--out", frozen / "cold")
     assert cold.code == 0, cold.err
     assert snapshot(frozen / "served") == snapshot(frozen / "cold")
+
+
+def test_noop_check_sees_a_replaced_figures_file(frozen: Path) -> None:
+    build(frozen)
+    assert "nothing changed" in build(frozen).err
+    key = next((frozen / "figures").rglob("slide.json"))
+    tmp = key.with_name("slide.json.new")
+    tmp.write_bytes(key.read_bytes())
+    os.replace(tmp, key)  # how mlcollage and git write there: a new file, the folder's mtime moves
+    assert "nothing changed" not in build(frozen).err
+    assert "nothing changed" in build(frozen).err
+
+
+def test_temp_files_are_searched_only_after_a_killed_build(frozen: Path, monkeypatch) -> None:
+    from mlcollage import pipeline
+    from mlcollage.files import TEMP_SUFFIX
+    from mlcollage.state.lock import LOCK
+
+    searched: list[Path] = []
+    real = pipeline.remove_temp_files
+    monkeypatch.setattr(pipeline, "remove_temp_files", lambda f: searched.append(f) or real(f))
+    opts = dataclasses.replace(Options(project=frozen), verbosity=-1)
+    pipeline.build_site(opts)
+    assert searched == [frozen / "figures"]  # no lock file yet: nothing says the last one ended
+    searched.clear()
+    alpha = frozen / ALPHA / "index.md"
+    alpha.write_text(alpha.read_text().replace("fits a line", "fits a neat line"))
+    pipeline.build_site(opts)
+    assert searched == []  # the last build released its lock: it left no temp file
+    leftover = next((frozen / "figures").rglob("slide.json")).with_name(f".x{TEMP_SUFFIX}")
+    leftover.write_text("half")
+    (frozen / ".mlcollage" / LOCK).write_text("build pid 1 since 00:00:00\n")  # killed holder
+    pipeline.build_site(opts)
+    assert searched == [frozen / "figures"] and not leftover.exists()
