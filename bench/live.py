@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/live.py --corpus bench/corpora/n1000 --edits 12
     .venv/bin/python bench/live.py --corpus DIR --tools mlcollage     # one tool only
+    .venv/bin/python bench/live.py --corpus DIR --tools mlcollage --src ../other-checkout
 
 For each tool, its dev server runs on the corpus (`mlcollage serve`, `hugo server`), and one
 headless Chromium tab (Playwright, Debian's /usr/bin/chromium) shows the edited entry's page.
@@ -58,7 +59,8 @@ def wait_http(url: str, seconds: float, proc: subprocess.Popen, log: Path) -> No
     sys.exit(f"{url}: no answer within {seconds} s:\n{log.read_text()[-3000:]}")
 
 
-def start(tool: str, corpus: Path, python: str, logs: Path) -> tuple[subprocess.Popen, str]:
+def start(tool: str, corpus: Path, python: str, logs: Path,
+          src: Path = REPO) -> tuple[subprocess.Popen, str]:
     """Start the tool's dev server; return it and the edited page's URL."""
     manifest = json.loads((corpus / "corpus.json").read_text())
     port = free_port()
@@ -70,7 +72,7 @@ def start(tool: str, corpus: Path, python: str, logs: Path) -> tuple[subprocess.
         cmd = [python, "-m", "mlcollage.cli", "serve", "-C", str(corpus / "mlcollage"),
                "--port", str(port)]
         page = f"http://127.0.0.1:{port}/{month}/{slug}/index.html"
-        env["PYTHONPATH"] = str(REPO)
+        env["PYTHONPATH"] = str(src)
     else:
         cmd = ["hugo", "server", "-s", str(corpus / "hugo"), "--bind", "127.0.0.1",
                "--port", str(port), "--baseURL", f"http://127.0.0.1:{port}/"]
@@ -121,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pause", type=float, default=1.0,
                     help="seconds between edits (the servers settle)")
     ap.add_argument("--python", default=str(REPO / ".venv/bin/python"))
+    ap.add_argument("--src", type=Path, default=REPO,
+                    help="the mlcollage source tree to serve with (another checkout: before/after)")
     a = ap.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
@@ -138,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             for tool in a.tools:
-                servers[tool], url = start(tool, corpus, a.python, results)
+                servers[tool], url = start(tool, corpus, a.python, results, a.src.resolve())
                 pages[tool] = browser.new_page()
                 pages[tool].add_init_script(PARSED)
                 pages[tool].goto(url)
