@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import http.server
 import json
+import os
 import shutil
 import signal
 import sys
@@ -45,9 +46,10 @@ LIVE_SCRIPT = """<script>/* mlcollage serve: live reload (not in published build
     }
     box.textContent = "mlcollage: the last edit did not build\\n\\n" + text;
   }
-  function update(s) {
-    if (seen !== null && s.version !== seen) { location.reload(); return; }
-    seen = s.version; overlay(s.error);
+  function update(s) {  /* a new build, or a restarted server (whose count starts again) */
+    var now = s.boot + ":" + s.version;
+    if (seen !== null && now !== seen) { location.reload(); return; }
+    seen = now; overlay(s.error);
   }
   if (window.EventSource) {  /* pushed by the server when a rebuild is done */
     var events = new EventSource("/__mlcollage/events");
@@ -70,12 +72,15 @@ class State:
 
     version: int = 0
     error: str = ""
+    boot: str = dataclasses.field(default_factory=lambda: f"{os.getpid()}-{time.time_ns()}")
+    """This server process: a tab that reconnects to a restarted server reloads."""
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
     changed: threading.Condition = dataclasses.field(default_factory=threading.Condition)
     closed: bool = False
 
     def status(self) -> bytes:
-        return json.dumps({"version": self.version, "error": self.error}).encode()
+        return json.dumps({"version": self.version, "error": self.error,
+                           "boot": self.boot}).encode()
 
     def publish(self, version: int | None = None, error: str | None = None) -> None:
         """Set the status and push it to every open event stream."""

@@ -86,7 +86,8 @@ def test_edit_reloads_the_page_by_push_and_errors_show_the_overlay(served, brows
     port = int(url.rstrip("/").rsplit(":", 1)[1])  # restart on the same port: the tab reconnects
     stop(procs[0])
     index.write_text(good.replace("fits a line", "fits a restarted line"))
-    procs[0], _ = start(project, port)
+    procs[0], _ = start(project, port)  # its count starts again: the tab reloads all the same
     page.wait_for_function("() => document.body.innerText.includes('fits a restarted line')",
                            timeout=20_000)
+    assert polled == []
     page.close()
