@@ -8,7 +8,7 @@ from mlcollage.files import remove_temp_files
 from mlcollage.model import Site
 from mlcollage.options import Options
 from mlcollage.render.markdown import Markup
-from mlcollage.render.pages import read_templates, render_step
+from mlcollage.render.pages import markdown_texts, read_templates, render_step
 from mlcollage.render.publish import check_output, publish_step
 from mlcollage.run.step import run_step
 from mlcollage.run.store import Store
@@ -76,6 +76,7 @@ def _build(
     md = Markup(memo=state.markdown)  # Markdown -> HTML, each text once across builds
     try:
         outcomes = run_step(site, opts, store, defer=defer_runs)  # BuildFailed per the policy
+        md.convert_all(markdown_texts(site), opts.jobs)  # a cold build's: over the cores
         slides = draw_step(site, outcomes, store, opts, state.slide_keys, md)
     except BaseException:  # a worker that died in a write left its temp file
         remove_temp_files(opts.figures)

@@ -8,7 +8,8 @@ import functools
 import hashlib
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -31,7 +32,7 @@ from mlcollage.model import (
     repr_hash,
     series_numbers,
 )
-from mlcollage.render import search
+from mlcollage.render import pool, search
 from mlcollage.render.cite import digest_bibtex, paper_bibtex, scholar_meta
 from mlcollage.render.links import absolute, rebase
 from mlcollage.render.markdown import Markup, pygments_css
@@ -43,6 +44,9 @@ HOME_DIGESTS = 12
 """Digests shown with their cards on the home page; all of them are listed on digests/."""
 FEED_DIGESTS = 20
 """Newest digests in the Atom feed."""
+PAGE_SECONDS = 0.8e-3
+"""What rendering one paper's page costs (Jinja2 and the page's view; N=1000 bench corpus), the
+unit of `Renderer.tasks`' estimates."""
 
 
 @dataclass
@@ -250,28 +254,46 @@ class Renderer:
     def render_all(self) -> dict[str, bytes | None]:
         """Every generated file; None for a page whose inputs did not change since last build."""
         files: dict[str, bytes | None] = {}
+        for task, _ in self.tasks():
+            files.update(task())
+        return files
+
+    def tasks(self) -> list[tuple[Callable[[], dict[str, bytes | None]], float]]:
+        """`render_all`'s work as independent tasks in output order, each with its estimated
+        cost in seconds (`render.pool` shares them out over processes)."""
+        tasks: list[tuple[Callable[[], dict[str, bytes | None]], float]] = []
+
+        def add(weight: float, method: Callable[..., tuple[str, bytes | None]], *args: Any) -> None:
+            tasks.append((lambda: dict([method(*args)]), weight * PAGE_SECONDS))
+
         digests = self.site.digests
-        files.update([self.home()])
+        add(0.3 * sum(len(d.papers) for d in digests[:HOME_DIGESTS]), self.home)
         if len(digests) > HOME_DIGESTS:
-            files.update([self.archive()])
+            add(0.02 * len(digests), self.archive)
         for digest in digests:
-            files.update([self.digest_page(digest)])
+            add(1 + len(digest.papers), self.digest_page, digest)
             for i, paper in enumerate(digest.papers):
                 prev = digest.papers[i - 1] if i > 0 else None
                 nxt = digest.papers[i + 1] if i + 1 < len(digest.papers) else None
-                files.update([self.paper_page(digest, paper, prev, nxt)])
+                add(1, self.paper_page, digest, paper, prev, nxt)
         tags = self.site.tags()
-        files.update([self.tags_page(tags)])
+        add(1, self.tags_page, tags)
         for tag, papers in tags.items():
-            files.update([self.tag_page(tag, papers)])
+            add(0.3 * len(papers), self.tag_page, tag, papers)
         if not self.prefix:  # one 404 page and one set of assets for every language
-            title = self.messages.gettext("Page not found")
-            files.update([self.page("404.html", "404.html", 0, title=title,  # at any address:
-                                    abs_root=self.base_path, alternates=[])])  # no alternates
-            files["assets/pygments.css"] = pygments_css().encode()
+            tasks.append((self.not_found, PAGE_SECONDS))
         if self.site.config.search:
-            files.update(self.search_files())
-        files[self.prefix + "feed.xml"] = self.feed()
+            tasks.append((self.search_files, 0.2 * PAGE_SECONDS * len(self.site.papers)))
+        feed = sum(len(d.papers) for d in digests[:FEED_DIGESTS])
+        tasks.append((lambda: {self.prefix + "feed.xml": self.feed()}, 0.2 * PAGE_SECONDS * feed))
+        return tasks
+
+    def not_found(self) -> dict[str, bytes | None]:
+        """The 404 page (at any address: no alternates) and the code stylesheet."""
+        title = self.messages.gettext("Page not found")
+        files = dict([self.page("404.html", "404.html", 0, title=title, abs_root=self.base_path,
+                                alternates=[])])
+        files["assets/pygments.css"] = pygments_css().encode()
         return files
 
     def site_files(self, files: dict[str, bytes | None],
@@ -599,6 +621,13 @@ def render_or_explain(
     renderer: Renderer, template_dir: Path | Sequence[Path]
 ) -> dict[str, bytes | None]:
     """Render; a broken or missing template is bad input (`path:line: ...`, exit 2)."""
+    with explained(template_dir):
+        return renderer.render_all()
+
+
+@contextmanager
+def explained(template_dir: Path | Sequence[Path]) -> Iterator[None]:
+    """A broken or missing template raised inside is bad input (`path:line: ...`, exit 2)."""
     import jinja2
 
     dirs = _dirs(template_dir)
@@ -606,7 +635,7 @@ def render_or_explain(
     where = " or ".join(str(d) for d in dirs)
 
     try:
-        return renderer.render_all()
+        yield
     except jinja2.TemplateSyntaxError as exc:
         path = Path(exc.filename or templates / (exc.name or "?"))
         raise InputError(
@@ -637,6 +666,59 @@ def render_or_explain(
                 )
             ]
         ) from None
+
+
+def render_pooled(
+    renderers: Sequence[Renderer], template_dir: Path | Sequence[Path], jobs: int
+) -> dict[str, bytes | None] | None:
+    """Every renderer's files, its tasks shared out over ``jobs`` processes (`render.pool`),
+    in the order and with the bytes and page keys of `render_or_explain` one renderer after the
+    other; None (nothing done) when the work would not pay for a second process."""
+    if any(r.previous for r in renderers):  # an incremental render: most pages are skipped
+        return None
+    work = [(r, task, weight) for r in renderers for task, weight in r.tasks()]
+    n = pool.workers(jobs, sum(weight for _, _, weight in work))
+    if n <= 1:
+        return None
+    import jinja2
+
+    for r in renderers:  # compiled once, here: every worker starts with them
+        for name in r.env.list_templates(filter_func=lambda t: t.endswith((".html", ".xml"))):
+            try:
+                r.env.get_template(name)
+            except jinja2.TemplateError:
+                pass  # reported by the task that uses it, as in a serial render
+
+    def keyed(renderer: Renderer, task: Callable[[], dict[str, bytes | None]]) -> Callable:
+        def run() -> tuple[dict[str, bytes | None], dict[str, str]]:
+            saved, renderer.keys = renderer.keys, {}
+            try:
+                with explained(template_dir):
+                    return task(), renderer.keys
+            finally:
+                renderer.keys = saved
+
+        return run
+
+    results = pool.run_tasks([keyed(r, task) for r, task, _ in work],
+                             [weight for _, _, weight in work], n)
+    files: dict[str, bytes | None] = {}
+    for r in renderers:
+        r.keys = {}
+    for (r, _, _), (task_files, keys) in zip(work, results, strict=True):
+        files.update(task_files)
+        r.keys.update(keys)
+    return files
+
+
+def markdown_texts(site: Site) -> Iterator[str]:
+    """Every Markdown text the site's pages and slides show, in every language."""
+    for lang_site in site.languages():
+        for digest in lang_site.digests:
+            yield digest.intro_md
+            yield digest.outro_md
+            for paper in digest.papers:
+                yield paper.summary_md
 
 
 @dataclass(frozen=True)
@@ -682,9 +764,11 @@ def render_step(
                 previous_files=last.get("files", {}), bytecode_dir=state.jinja,
                 messages=catalogs[lang_site.lang], languages=languages,
                 originals={p.slug: p for p in site.papers}))
-        files: dict[str, bytes | None] = {}
-        for renderer in renderers:
-            files.update(render_or_explain(renderer, opts.theme))
+        files = render_pooled(renderers, opts.theme, opts.jobs)
+        if files is None:  # serial: too little to render, or an incremental build
+            files = {}
+            for renderer in renderers:
+                files.update(render_or_explain(renderer, opts.theme))
         renderers[0].site_files(files, tuple(renderers[1:]))
         keys = {k: v for r in renderers for k, v in r.keys.items()}
         return Pages(files, keys, renderers[0].html)

@@ -1,0 +1,197 @@
+"""The render step's worker pool: the same bytes as the serial build, errors reported as the
+serial loop reports them, results in task order, no process left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from mlcollage.model import InputError, Problem
+from mlcollage.render import pool
+
+from helpers import DATA, I18N_OVERLAY, REPO, build, make_project, run_cli, snapshot
+
+
+SLIDE = REPO / "figures" / "2021-02" / "rahaman-2019-spectral-bias"
+SLIDE_FILES = ("slide.png", "slide.pdf", "card.png", "thumb-480.webp", "thumb-960.webp")
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """figures/ of the fixture project, one and two languages: frozen results, and slides that
+    are current without drawing (the repo's files hard-linked, the key the build computed, as
+    `bench/corpus.py freeze` does): these builds only render and publish."""
+    from mlcollage.draw import digest
+    from mlcollage.draw import step as draw
+
+    def fake_run(jobs, n_jobs):  # noqa: ANN001, ANN202, ARG001
+        for job in jobs:
+            folder = Path(job.folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            for name in SLIDE_FILES:
+                os.link(SLIDE / name, folder / name)
+            (folder / draw.KEY_FILE).write_text(json.dumps({"key": job.key}) + "\n")
+        return []
+
+    out = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(draw, "_run", fake_run)
+        mp.setattr(digest, "digest_pdf", lambda *args: b"%PDF-1.4 placeholder\n")
+        for name, overlay in (("one", None), ("two", I18N_OVERLAY)):
+            project = make_project(tmp_path_factory.mktemp(name) / "proj", overlay=overlay)
+            shutil.rmtree(project / "figures")
+            shutil.copytree(DATA / "figures", project / "figures")
+            build(project)
+            out[name] = project / "figures"
+    return out
+
+
+def fresh(tmp_path: Path, name: str, drawn: dict[str, Path], languages: str) -> Path:
+    """A project whose build renders and publishes only (no run, no drawing), no build state."""
+    project = make_project(tmp_path / name, overlay=I18N_OVERLAY if languages == "two" else None)
+    shutil.rmtree(project / "figures")
+    shutil.copytree(drawn[languages], project / "figures")
+    return project
+
+
+def page_keys(project: Path) -> dict[str, str]:
+    """The page keys the last build recorded (what the next one compares against)."""
+    import json
+
+    (build_record,) = json.loads((project / ".mlcollage" / "manifest.json").read_text())[
+        "builds"].values()
+    return build_record["pages"]
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of processes of every `run_tasks` call."""
+    calls: list[int] = []
+    real = pool.run_tasks
+
+    def run_tasks(tasks, weights, n):  # noqa: ANN001, ANN202
+        calls.append(n)
+        return real(tasks, weights, n)
+
+    monkeypatch.setattr(pool, "run_tasks", run_tasks)
+    return calls
+
+
+@pytest.mark.parametrize("languages", ["one", "two"])
+def test_pooled_build_is_byte_identical_to_serial(
+    tmp_path: Path, drawn: dict[str, Path], spy: list[int], monkeypatch: pytest.MonkeyPatch,
+    languages: str,
+) -> None:
+    """Markdown and pages over two processes (forced on): every file of the site, byte for
+    byte, and the page keys the next build compares against, as a serial build writes them."""
+    project = fresh(tmp_path, "proj", drawn, languages)
+    monkeypatch.setattr(pool, "MIN_WORK", float("inf"))
+    build(project, "--jobs", "2")
+    assert spy == []
+    want, want_keys = snapshot(project / "_site"), page_keys(project)
+    shutil.rmtree(project / "_site")
+    shutil.rmtree(project / ".mlcollage")  # cold again: no Markdown memo, no page keys
+    monkeypatch.setattr(pool, "MIN_WORK", 0.0)
+    build(project, "--jobs", "2")
+    assert spy == [2, 2], "Markdown and pages: each over two processes"
+    got = snapshot(project / "_site")
+    assert sorted(got) == sorted(want)
+    assert [k for k in want if got[k] != want[k]] == []
+    assert page_keys(project) == want_keys
+    assert len(want_keys) >= len([k for k in want if k.endswith(".html")]) - 1  # all but 404
+    # the Markdown the workers converted is in the memo: a cold render of it runs no pool
+    spy.clear()
+    shutil.rmtree(project / "_site")
+    (project / ".mlcollage" / "manifest.json").unlink()  # the memo stays: pages only
+    build(project, "--jobs", "2")
+    assert spy == [2]
+    assert snapshot(project / "_site") == want
+
+
+def test_template_error_in_a_worker_reads_as_the_serial_one(
+    tmp_path: Path, drawn: dict[str, Path], spy: list[int], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    results = []
+    for name, min_work in (("serial", float("inf")), ("pooled", 0.0)):
+        project = fresh(tmp_path, name, drawn, "one")
+        (project / "templates" / "paper.html").write_text("{{ no_such_value }}\n")
+        monkeypatch.setattr(pool, "MIN_WORK", min_work)
+        result = run_cli("build", "-C", project, "--jobs", "2")
+        assert not (project / "_site").exists()
+        results.append((result.code, result.err.replace(str(project), "PROJECT")))
+    assert spy[-1] == 2
+    assert results[0] == results[1]
+    assert results[0][0] == 2 and "no_such_value" in results[0][1]
+
+
+def test_results_come_back_in_task_order_from_every_worker() -> None:
+    tasks = [lambda i=i: (i, os.getpid()) for i in range(9)]
+    got = pool.run_tasks(tasks, [1.0] * 9, 3)
+    assert [i for i, _ in got] == list(range(9))
+    pids = {pid for _, pid in got}
+    assert os.getpid() in pids and len(pids) == 3
+    for pid in pids - {os.getpid()}:  # reaped: gone
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_the_first_failing_task_is_raised_whichever_worker_ran_it() -> None:
+    """Equal weights alternate: tasks 1, 3 in the child, 0, 2, 4 here. Task 3's InputError (from
+    the child, its problems intact) comes before task 4's ValueError, as in a serial loop."""
+    problem = Problem(Path("site_src/x.md"), 3, "bad; expected good")
+
+    def task(i: int) -> int:
+        if i == 3:
+            raise InputError([problem])
+        if i == 4:
+            raise ValueError("later")
+        return i
+
+    with pytest.raises(InputError) as info:
+        pool.run_tasks([lambda i=i: task(i) for i in range(6)], [1.0] * 6, 2)
+    assert info.value.problems == [problem]
+    assert str(info.value) == "site_src/x.md:3: bad; expected good"
+
+
+def test_ctrl_c_stops_and_reaps_the_workers(tmp_path: Path) -> None:
+    marker = tmp_path / "child.pid"
+
+    def child() -> None:  # task 1: the child's
+        marker.write_text(str(os.getpid()))
+        time.sleep(60)
+
+    def parent() -> None:  # task 0: ours, interrupted once the child runs
+        while not marker.exists() or not marker.read_text():
+            time.sleep(0.01)
+        raise KeyboardInterrupt
+
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        pool.run_tasks([parent, child], [1.0, 1.0], 2)
+    assert time.monotonic() - t0 < 10
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(marker.read_text()), 0)
+
+
+def test_little_work_or_threads_stay_serial(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.setattr(pool, "MIN_WORK", 0.4)
+    assert pool.workers(2, 0.1) == 1  # less than a worker costs
+    assert pool.workers(1, 10.0) == 1  # --jobs 1
+    assert pool.workers(2, 10.0) == 2
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert pool.workers(2, 10.0) == 1  # serve's threads: no fork
+    finally:
+        stop.set()
+        thread.join()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
