@@ -5,7 +5,7 @@
     python bench/corpus.py generate N --languages en,zh-CN --out DIR  # + index.zh-CN.md files
     .venv/bin/python bench/corpus.py freeze DIR                   # freeze mlcollage's slides
 
-`generate` writes N paper entries (4 per month, ~400-word Markdown summaries with headings,
+`generate` writes N paper entries (4 per month, up to 2021-10 at the latest, ~400-word Markdown summaries with headings,
 lists, links, inline code and a fenced code block, one slide image each) and lays the *same*
 entries out for five tools under DIR:
 
@@ -45,7 +45,13 @@ TEMPLATE_DIGEST_PDF = REPO / "figures" / "2021-02" / "digest.pdf"
 SLIDE_FILES = ("slide.png", "slide.pdf", "card.png", "thumb-480.webp", "thumb-960.webp")
 TOOLS = ("mlcollage", "pelican", "mkdocs", "mkdocs-material", "hugo")
 PER_MONTH = 4
-FIRST_YEAR = 2001
+FIRST_MONTH = (2001, 1)
+"""Where a corpus of up to 1000 entries starts (250 months: 2001-01 to 2021-10, as it always did)."""
+LAST_MONTH = (2021, 10)
+"""No corpus runs past this month: a larger one starts earlier (N=5000 in 1917-09, N=10000 in
+1813-07), four entries a month all along, so every digest is in the past and the growth from
+1000 to 10000 entries adds entries of one kind (bench/README.md, "Corpora")."""
+MIN_PAPER_YEAR = 1900  # the schema's lower bound for a paper's `year`
 EDIT_MARK = "Why it matters"  # the last section: its paragraph is what the edit benchmark changes
 
 # ---------------------------------------------------------------------------------------------
@@ -146,14 +152,22 @@ def summary(t: Text) -> str:
     ) + "\n"
 
 
+def first_month(n: int) -> int:
+    """The corpus's first month as a month count (year * 12 + month - 1)."""
+    last = LAST_MONTH[0] * 12 + LAST_MONTH[1] - 1
+    months = -(-n // PER_MONTH)
+    return min(FIRST_MONTH[0] * 12 + FIRST_MONTH[1] - 1, last - months + 1)
+
+
 def make_entries(n: int, seed: int = 11) -> list[dict]:
     rng = random.Random(seed)
     t = Text(rng)
     months = []
     entries = []
+    start = first_month(n)
     for i in range(n):
-        m = i // PER_MONTH
-        year, month = FIRST_YEAR + m // 12, m % 12 + 1
+        m = start + i // PER_MONTH
+        year, month = m // 12, m % 12 + 1
         ym = f"{year:04d}-{month:02d}"
         if not months or months[-1]["month"] != ym:
             months.append(
@@ -168,7 +182,7 @@ def make_entries(n: int, seed: int = 11) -> list[dict]:
                 }
             )
         surname = rng.choice(SURNAMES)
-        pyear = year - rng.randint(0, 1)
+        pyear = max(MIN_PAPER_YEAR, year - rng.randint(0, 1))  # digests before 1901: N > 5,400
         title = t.title()
         slug = f"{surname.lower().replace('ü', 'u')}-{pyear}-{i:05d}-{title.split()[0].lower()}"
         entry = {
@@ -480,11 +494,12 @@ def layout_hugo(root: Path, entries: list[dict], months: list[dict]) -> dict[str
     return edits
 
 
-def generate(n: int, out: Path, languages: tuple[str, ...] = ()) -> dict:
+def generate(n: int, out: Path, languages: tuple[str, ...] = (),
+             tools: tuple[str, ...] = TOOLS) -> dict:
     entries, months = make_entries(n)
     out.mkdir(parents=True, exist_ok=True)
     edits = {}
-    for tool in TOOLS:
+    for tool in tools:
         d = out / tool
         if d.exists():
             shutil.rmtree(d)
@@ -504,7 +519,10 @@ def generate(n: int, out: Path, languages: tuple[str, ...] = ()) -> dict:
         "months": len(months),
         "words_per_summary": round(sum(len(e["summary"].split()) for e in entries) / n),
         "edit_slug": target,
-        "edit_files": {tool: edits[tool][target] for tool in TOOLS},
+        "first_month": months[0]["month"],
+        "last_month": months[-1]["month"],
+        "tools": list(tools),
+        "edit_files": {tool: edits[tool][target] for tool in tools},
         "edit_mark": EDIT_MARK,
     }
     (out / "corpus.json").write_text(json.dumps(manifest, indent=1) + "\n")
@@ -571,6 +589,8 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("n", type=int)
     g.add_argument("--out", type=Path)
     g.add_argument("--languages", default="", help="mlcollage only: e.g. en,zh-CN (default first)")
+    g.add_argument("--tools", nargs="*", default=list(TOOLS), choices=TOOLS,
+                   help="lay the corpus out for these tools only (default: all)")
     f = sub.add_parser("freeze", help="freeze mlcollage's slides in DIR (a project) without drawing")
     f.add_argument("project", type=Path)
     f.add_argument("--src", type=Path, default=REPO, help="mlcollage source tree to use")
@@ -578,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.cmd == "generate":
         out = a.out or Path(__file__).parent / "corpora" / f"n{a.n}"
         langs = tuple(x.strip() for x in a.languages.split(",") if x.strip())
-        print(json.dumps(generate(a.n, out, langs), indent=1))
+        print(json.dumps(generate(a.n, out, langs, tuple(a.tools)), indent=1))
     else:
         print(f"froze {freeze(a.project.resolve(), a.src.resolve())} slides in {a.project}/figures")
     return 0

@@ -4,6 +4,7 @@
     python3 bench/run.py --feb2021                          # Feb 2021 digest cold, full mode
     python3 bench/run.py --help-time                        # `mlcollage --help`
     python3 bench/run.py --profile 1000                     # cProfile: cold and no-op builds
+    python3 bench/run.py --n 1000 5000 10000 --tools mlcollage hugo   # + the growth table
 
 For each N the corpus is generated once (bench/corpora/nN, deterministic) and mlcollage's
 slides are frozen without drawing (bench/corpus.py freeze); the templates are re-copied from
@@ -70,6 +71,9 @@ TOOLS = {
     "mkdocs": ([str(PEERS / "mkdocs"), "build", "-q"], "site", ["site"]),
     "mkdocs-material": ([str(PEERS / "mkdocs"), "build", "-q"], "site", ["site"]),
 }
+TOOLS["mlcollage-serial"] = TOOLS["mlcollage"]
+SAME_AS = {"mlcollage-serial": "mlcollage"}
+"""A tool measured in another one's corpus folder (with its own environment, `TOOL_ENVS`)."""
 SCENARIOS = ("cold", "noop", "edit")
 
 
@@ -110,6 +114,12 @@ def reap_orphans(limit: float = 30.0) -> int:
 # this sandbox sets PYTHONDONTWRITEBYTECODE=1, which would make every Python tool recompile its
 # own modules on every run (~35 ms for mlcollage, more for the peers' bigger code bases).
 TOOL_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+TOOL_ENVS = {"mlcollage-serial": TOOL_ENV | {"MLCOLLAGE_POOL_MIN_WORK": "inf"}}
+"""mlcollage-serial: mlcollage with its render pool off (the serial build it must equal)."""
+
+
+def folder(tool: str) -> str:
+    return SAME_AS.get(tool, tool)
 
 
 def timed(cmd: list[str], cwd: Path, log: Path, env: dict | None = None,
@@ -197,13 +207,17 @@ def loadavg() -> list[float]:
 # corpus
 
 
-def prepare(n: int, regen: bool, log: Path) -> Path:
+def prepare(n: int, regen: bool, log: Path, tools: list[str] | None = None) -> Path:
     root = BENCH / "corpora" / f"n{n}"
     manifest = root / "corpus.json"
-    if regen or not manifest.is_file() or json.loads(manifest.read_text())["n"] != n:
-        print(f"[n={n}] generating corpus in {root}", flush=True)
+    tools = sorted({folder(t) for t in tools or TOOLS} | {"mlcollage"})
+    old = json.loads(manifest.read_text()) if manifest.is_file() else {}
+    have = old.get("tools", list(TOOLS)) if old.get("n") == n else []
+    if regen or not set(tools) <= set(have) or not corpus_is_current(old):
+        print(f"[n={n}] generating corpus in {root} for {', '.join(tools)}", flush=True)
         subprocess.run([sys.executable, str(BENCH / "corpus.py"), "generate", str(n),
-                        "--out", str(root)], check=True, stdout=subprocess.DEVNULL)
+                        "--out", str(root), "--tools", *tools],
+                       check=True, stdout=subprocess.DEVNULL)
     project = root / "mlcollage"
     shutil.rmtree(project / "templates", ignore_errors=True)
     shutil.copytree(SRC / "templates", project / "templates")  # the measured tree's templates
@@ -218,9 +232,19 @@ def prepare(n: int, regen: bool, log: Path) -> Path:
     return root
 
 
+def corpus_is_current(manifest: dict) -> bool:
+    """Whether a corpus was laid out by today's corpus.py (a larger corpus than 1000 entries
+    made before 2026-12 ran into the future, past its last month)."""
+    sys.path.insert(0, str(BENCH))
+    import corpus
+
+    n = manifest.get("n", 0)
+    return n <= 1000 or manifest.get("last_month") == "{:04d}-{:02d}".format(*corpus.LAST_MONTH)
+
+
 def edit_entry(root: Path, tool: str, manifest: dict, originals: dict, token: str) -> None:
     """Append a sentence with `token` to the edited summary (the last paragraph)."""
-    path = root / tool / manifest["edit_files"][tool]
+    path = root / folder(tool) / manifest["edit_files"][folder(tool)]
     if path not in originals:
         originals[path] = path.read_text(encoding="utf-8")
     text = originals[path].rstrip("\n")
@@ -229,7 +253,7 @@ def edit_entry(root: Path, tool: str, manifest: dict, originals: dict, token: st
 
 
 def edited_page(root: Path, tool: str, manifest: dict) -> Path:
-    out = root / tool / TOOLS[tool][1]
+    out = root / folder(tool) / TOOLS[tool][1]
     slug = manifest["edit_slug"]
     month = Path(manifest["edit_files"]["mlcollage"]).parts[1]
     return out / month / slug / "index.html"
@@ -241,7 +265,7 @@ def edited_page(root: Path, tool: str, manifest: dict) -> Path:
 
 def bench_n(n: int, tools: list[str], repeats: int, scenarios: list[str], regen: bool,
             log: Path, slow: dict[str, int]) -> list[dict]:
-    root = prepare(n, regen, log)
+    root = prepare(n, regen, log, tools)
     manifest = json.loads((root / "corpus.json").read_text())
     figures = root / "mlcollage" / "figures"
     frozen = snapshot(figures)
@@ -254,9 +278,9 @@ def bench_n(n: int, tools: list[str], repeats: int, scenarios: list[str], regen:
                 if rep >= slow.get(tool, repeats):
                     continue
                 cmd, out_name, clean = TOOLS[tool]
-                if tool == "mlcollage":
+                if folder(tool) == "mlcollage":
                     cmd = mlc(*cmd[1:])
-                cwd = root / tool
+                cwd = root / folder(tool)
                 for sc in scenarios:
                     problems = []
                     if sc == "cold":
@@ -267,8 +291,8 @@ def bench_n(n: int, tools: list[str], repeats: int, scenarios: list[str], regen:
                     if sc == "edit":
                         edit_entry(root, tool, manifest, originals, token)
                     la = loadavg()
-                    code = code_hash() if tool == "mlcollage" else ""
-                    r = timed(cmd, cwd, log)
+                    code = code_hash() if folder(tool) == "mlcollage" else ""
+                    r = timed(cmd, cwd, log, env=TOOL_ENVS.get(tool))
                     pages = count_html(cwd / out_name)
                     size = html_mib(cwd / out_name)
                     if r["rc"] != 0:
@@ -279,7 +303,7 @@ def bench_n(n: int, tools: list[str], repeats: int, scenarios: list[str], regen:
                         page = edited_page(root, tool, manifest)
                         if not page.is_file() or token not in page.read_text(errors="replace"):
                             problems.append(f"edit not in {page.relative_to(root)}")
-                    if tool == "mlcollage" and snapshot(figures) != frozen:
+                    if folder(tool) == "mlcollage" and snapshot(figures) != frozen:
                         problems.append("figures/ changed: something was drawn or run")
                         frozen = snapshot(figures)
                     row = {"n": n, "tool": tool, "scenario": sc, "rep": rep, "pages": pages,
@@ -339,6 +363,39 @@ def table(summary: list[dict]) -> str:
             f"{s['rss_mib']:.0f} | {s['pages']:.0f} | {s['html_mib']:.1f} | {runs} | {rc} | {rw} |"
         )
     return "\n".join(lines)
+
+
+def growth(summary: list[dict]) -> str:
+    """Per tool: each scenario's median CPU and wall at every N, then the slope per 1000
+    entries (least squares over the Ns measured; with two Ns, the line through both)."""
+    idx = {(s["n"], s["tool"], s["scenario"]): s for s in summary}
+    ns = sorted({s["n"] for s in summary})
+    tools = list(dict.fromkeys(s["tool"] for s in summary))
+    scen = [sc for sc in SCENARIOS if any(s["scenario"] == sc for s in summary)]
+    head = " | ".join(f"{sc} CPU s | {sc} wall s" for sc in scen)
+    lines = [f"| tool | N | {head} |", "|---|---:|" + "---:|" * 2 * len(scen)]
+    for tool in tools:
+        for n in ns:
+            cells = []
+            for sc in scen:
+                s = idx.get((n, tool, sc))
+                cells += [f"{s['cpu']:.2f}", f"{s['wall']:.2f}"] if s else ["", ""]
+            lines.append(f"| {tool} | {n} | " + " | ".join(cells) + " |")
+        cells = []
+        for sc in scen:
+            for metric in ("cpu", "wall"):
+                pts = [(n, idx[(n, tool, sc)][metric]) for n in ns if (n, tool, sc) in idx]
+                cells.append(f"{slope(pts) * 1000:+.3f}" if len(pts) > 1 else "")
+        lines.append(f"| {tool} | **per 1000 entries** | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def slope(points: list[tuple[int, float]]) -> float:
+    """Least-squares slope of y over x (seconds per entry)."""
+    mx = statistics.fmean(x for x, _ in points)
+    my = statistics.fmean(y for _, y in points)
+    den = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / den if den else 0.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -434,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     elif a.src:
         SRC = a.src.resolve()
 
-    missing = [t for t in a.tools if t != "mlcollage" and t != "hugo"
+    missing = [t for t in a.tools if folder(t) != "mlcollage" and t != "hugo"
                and not (PEERS / TOOLS[t][0][0].split("/")[-1]).exists()]
     if a.n and missing:
         sys.exit(f"peer tools missing in {PEERS}: {missing}; see bench/README.md (setup)")
@@ -468,6 +525,10 @@ def main(argv: list[str] | None = None) -> int:
         record["summary"] = summarise(rows)
         md.append(table(record["summary"]))
         print("\n" + md[-1], flush=True)
+        if len(a.n) > 1:
+            md.append("Growth with N (medians; slope in seconds per 1000 entries):\n\n"
+                      + growth(record["summary"]))
+            print("\n" + md[-1], flush=True)
     if a.feb2021:
         print("February 2021 cold, full mode (runs all four experiments) ...", flush=True)
         f = feb2021(log, a.feb_timeout, a.feb_jobs)

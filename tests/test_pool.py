@@ -17,7 +17,6 @@ from mlcollage.render import pool
 
 from helpers import DATA, I18N_OVERLAY, REPO, build, make_project, run_cli, snapshot
 
-
 SLIDE = REPO / "figures" / "2021-02" / "rahaman-2019-spectral-bias"
 SLIDE_FILES = ("slide.png", "slide.pdf", "card.png", "thumb-480.webp", "thumb-960.webp")
 
