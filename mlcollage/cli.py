@@ -87,7 +87,7 @@ def _build_flags(p: argparse.ArgumentParser) -> None:
         type=int,
         default=0,
         metavar="N",
-        help="parallel experiment processes (default: number of cores)",
+        help="processes for experiments, slides and a cold build's pages (default: cores)",
     )
     p.add_argument(
         "--keep-going",

@@ -28,10 +28,12 @@ from typing import Any
 
 from mlcollage.model import InputError
 
-MIN_WORK = float(os.environ.get("MLCOLLAGE_POOL_MIN_WORK", "0.4"))
-"""Estimated seconds of work below which the tasks run here, serially: starting a child and
-bringing its results back costs about 0.03-0.06 s of CPU per child (bench/README.md, "cold
-build"). `MLCOLLAGE_POOL_MIN_WORK=0` forces the pool on (the tests' byte comparison)."""
+MIN_WORK = float(os.environ.get("MLCOLLAGE_POOL_MIN_WORK", "0.2"))
+"""Estimated seconds of work below which the tasks run here, serially. Measured (bench/README.md,
+"Cold build on both cores"): forking the loaded N=1000 process and bringing results back costs
+12-20 ms, and a second process spends ~10 % more CPU on the same work; two processes first
+beat one on wall clock at ~0.2 s of Markdown (200 summaries). `MLCOLLAGE_POOL_MIN_WORK=0`
+forces the pool on (the tests' byte comparison), `inf` keeps it off (bench: mlcollage-serial)."""
 
 
 def workers(jobs: int, work: float) -> int:
