@@ -76,7 +76,8 @@ def _build(
     md = Markup(memo=state.markdown)  # Markdown -> HTML, each text once across builds
     try:
         outcomes = run_step(site, opts, store, defer=defer_runs)  # BuildFailed per the policy
-        md.convert_all(markdown_texts(site), opts.jobs)  # a cold build's: over the cores
+        if not state.last:  # a cold build's Markdown over the cores (an edit's is a text or two)
+            md.convert_all(markdown_texts(site), opts.jobs)
         slides = draw_step(site, outcomes, store, opts, state.slide_keys, md)
     except BaseException:  # a worker that died in a write left its temp file
         remove_temp_files(opts.figures)
