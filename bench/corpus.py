@@ -32,6 +32,7 @@ each timed build). Re-run `freeze` whenever mlcollage's slide key changes.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -229,14 +230,40 @@ def write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+LINKS_PER_COPY = 2000
+"""Hard links to one copy of a slide file: a file system allows ~65,000 links to one inode
+(ext4), and N=10000 links each file into figures/, _site/, its standby and every tool's tree."""
+COPIES: Path | None = None
+"""Where `link_image` keeps the copies it links to (set by `generate` and `freeze`); None:
+link to the repo's files themselves."""
+_copies: dict[str, tuple[Path, int]] = {}
+_made = itertools.count()
+
+
 def link_image(dst: Path, name: str = "slide.png") -> None:
     dst.parent.mkdir(parents=True, exist_ok=True)
     if dst.exists():
         dst.unlink()
+    src = _source(name)
     try:
-        os.link(TEMPLATE_SLIDE_DIR / name, dst)
+        os.link(src, dst)
     except OSError:
-        shutil.copyfile(TEMPLATE_SLIDE_DIR / name, dst)
+        shutil.copyfile(src, dst)
+
+
+def _source(name: str) -> Path:
+    """The copy of the template slide file to link to, a new one every `LINKS_PER_COPY` links."""
+    if COPIES is None:
+        return TEMPLATE_SLIDE_DIR / name
+    path, used = _copies.get(name, (Path(), LINKS_PER_COPY))
+    if used >= LINKS_PER_COPY:
+        COPIES.mkdir(parents=True, exist_ok=True)
+        path = COPIES / f"{os.getpid()}-{next(_made)}-{name}"
+        path.unlink(missing_ok=True)
+        shutil.copyfile(TEMPLATE_SLIDE_DIR / name, path)
+        used = 0
+    _copies[name] = (path, used + 1)
+    return path
 
 
 def paper_yaml(e: dict, extra: str = "") -> str:
@@ -496,8 +523,12 @@ def layout_hugo(root: Path, entries: list[dict], months: list[dict]) -> dict[str
 
 def generate(n: int, out: Path, languages: tuple[str, ...] = (),
              tools: tuple[str, ...] = TOOLS) -> dict:
+    global COPIES
     entries, months = make_entries(n)
     out.mkdir(parents=True, exist_ok=True)
+    if (out / ".slides").exists():
+        shutil.rmtree(out / ".slides")
+    COPIES = out / ".slides"
     edits = {}
     for tool in tools:
         d = out / tool
@@ -543,6 +574,8 @@ def use_source(src: Path) -> None:
 
 def freeze(project: Path, src: Path = REPO) -> int:
     """Build once with drawing replaced by hard links; return the number of slides frozen."""
+    global COPIES
+    COPIES = project.parent / ".slides"
     use_source(src)
     from mlcollage import cli, pipeline
 
