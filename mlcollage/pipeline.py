@@ -90,4 +90,6 @@ def _build(
     if figures_changed:  # a worker killed in a write (a timeout) left its temp file
         remove_temp_files(opts.figures)
     state.commit(opts, hashes, pages.keys, trees, figures_changed=figures_changed)
+    if state.in_memory:  # serve: the next prose edit re-renders from this build
+        state.snapshot = (site, outcomes, slides)
     return site

@@ -178,3 +178,67 @@ def test_temp_files_are_searched_only_after_a_killed_build(frozen: Path, monkeyp
     (frozen / ".mlcollage" / LOCK).write_text("build pid 1 since 00:00:00\n")  # killed holder
     pipeline.build_site(opts)
     assert searched == [frozen / "figures"] and not leftover.exists()
+
+
+def test_serve_quick_rebuild_equals_a_cold_build(frozen: Path) -> None:
+    """serve's quick rebuild of prose edits (a summary, a month's outro) writes only their
+    pages and leaves the served folder byte-equal to a cold build; an edit outside it (a title:
+    its slide is redrawn; a new tag; a file added or removed) is refused with nothing served
+    written, and the full rebuild after it is byte-equal too."""
+    from mlcollage.pipeline import build_site
+    from mlcollage.quick import quick_rebuild
+    from mlcollage.state import BuildState
+
+    opts = dataclasses.replace(Options(project=frozen), out=frozen / "served", verbosity=-1)
+    state = BuildState.open(opts, {}, in_memory=True)
+    build_site(opts, state=state)
+    served = frozen / "served"
+
+    def cold() -> dict[str, bytes]:
+        shutil.rmtree(frozen / "cold", ignore_errors=True)
+        result = run_cli("build", "-C", frozen, "--no-cache", "--out", frozen / "cold")
+        assert result.code == 0, result.err
+        return snapshot(frozen / "cold")
+
+    def edit(rel: str, old: str, new: str) -> dict[str, str]:
+        path = frozen / rel
+        assert old in path.read_text()
+        path.write_text(path.read_text().replace(old, new, 1))
+        return {str(path): "modified"}
+
+    alpha, month = f"{ALPHA}/index.md", "site_src/2020-01/index.md"
+    def written(changes: dict[str, str]) -> set[str]:
+        before = inodes(served)
+        assert quick_rebuild(opts, state, changes)
+        return {rel for rel, ino in inodes(served).items() if before.get(rel) != ino}
+
+    assert written(edit(alpha, "fits a line", "fits a bent line")) == {  # not home, tags, feed
+        "2020-01/alpha-2019-toy/index.html", "2020-01/index.html", "search/2020.js",
+        "search/index.js"}
+    assert written(edit(month, "The outro.", "The outro, edited.")) == {  # searched too
+        "2020-01/index.html", "search/2020.js", "search/index.js"}
+    assert "fits a bent line" in (served / "2020-01/alpha-2019-toy/index.html").read_text()
+    assert snapshot(served) == cold()
+    assert quick_rebuild(opts, state, edit(alpha, "fits a bent line", "fits a bent line (v3)"))
+    before = snapshot(served)
+    title = edit(BETA + "/index.md", "title: ", "title: Retitled ")
+    assert not quick_rebuild(opts, state, title)  # the slide shows the title: drawn, not quick
+    assert snapshot(served) == before
+    state.changed = frozenset(title)
+    build_site(opts, state=state)
+    assert "Retitled" in (served / "index.html").read_text()
+    assert snapshot(served) == cold()
+
+    before = snapshot(served)
+    tagged = edit(alpha, "tags: [", "tags: [brand-new-tag, ")  # a tag page comes
+    assert not quick_rebuild(opts, state, tagged)
+    added = frozen / BETA / "notes.txt"
+    added.write_text("a file beside the paper\n")
+    assert not quick_rebuild(opts, state, tagged | {str(added): "added"})
+    gone = {str(frozen / month): "deleted"}
+    assert not quick_rebuild(opts, state, gone)
+    assert snapshot(served) == before  # refused: nothing written
+    state.changed = frozenset(tagged)
+    build_site(opts, state=state)
+    assert (served / "tags/brand-new-tag/index.html").is_file()
+    assert snapshot(served) == cold()

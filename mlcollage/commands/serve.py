@@ -27,6 +27,8 @@ from mlcollage.options import EXIT_INPUT, EXIT_OK, Options, ServeArgs
 
 STATUS_PATH = "/__mlcollage/status"
 EVENTS_PATH = "/__mlcollage/events"
+RANK = {"modified": 0, "added": 1, "deleted": 2}
+"""Several changes of one path between two rebuilds: the one that tells the most."""
 KEEPALIVE_S = 15.0
 """A comment line on each open event stream this often: proxies keep it, and a closed tab is
 noticed (its write fails) and its thread ends."""
@@ -170,8 +172,9 @@ class Server:
         self.httpd.daemon_threads = True
         self.stop = threading.Event()
         self.pending = threading.Event()
-        self.changes: set[str] = set()
-        """Paths the watcher reported that no rebuild has seen yet (guarded by `changes_lock`)."""
+        self.changes: dict[str, str] = {}
+        """Paths the watcher reported that no rebuild has seen yet, each with what happened to
+        it ('added', 'modified', 'deleted'; guarded by `changes_lock`)."""
         self.changes_lock = threading.Lock()
         self.build_state: Any = None
 
@@ -184,12 +187,23 @@ class Server:
         """Render at once (stale experiments shown as running), then run them and render again."""
         from mlcollage.model import BuildFailed, InputError
         from mlcollage.pipeline import build_site
+        from mlcollage.quick import quick_rebuild
         from mlcollage.state import BuildState
 
         with self.state.lock:
             start = time.perf_counter()
             with self.changes_lock:
-                changed, self.changes = self.changes, set()
+                changes, self.changes = self.changes, {}
+            changed = frozenset(changes)
+            try:
+                if self.build_state is not None and quick_rebuild(
+                        self.opts, self.build_state, changes, LIVE_SCRIPT):
+                    self._done(start, "quick: ")  # a prose edit: its pages only
+                    return
+            except InputError as exc:
+                self.build_state.changed = self.build_state.changed | changed  # the full
+                self._fail(str(exc))  # rebuild, next time, reads these paths again
+                return
             if self.build_state is None:
                 self.build_state = BuildState.open(self.opts, {}, in_memory=True)
             elif self.build_state.changed is not None:  # a failed build's changes stay
@@ -214,9 +228,10 @@ class Server:
 
         return any(not p.current for p in plan(site, Store(self.opts.figures), self.opts.mode))
 
-    def _done(self, start: float) -> None:
-        self.state.publish(version=self.state.version + 1, error="")
-        print(f"mlcollage serve: rebuilt in {time.perf_counter() - start:.2f} s", file=sys.stderr)
+    def _done(self, start: float, how: str = "") -> None:
+        self.state.publish(version=self.state.version + 1, error="")  # push: the tabs reload
+        print(f"mlcollage serve: {how}rebuilt in {time.perf_counter() - start:.3f} s",
+              file=sys.stderr)
 
     def _fail(self, message: str) -> None:
         self.state.publish(error=message)
@@ -234,7 +249,10 @@ class Server:
             *self.watched(), stop_event=self.stop, debounce=100, step=20, raise_interrupt=False
         ):
             with self.changes_lock:
-                self.changes.update(path for _, path in changes)
+                for change, path in changes:  # deleted wins over added over modified
+                    kind = change.name
+                    if RANK[kind] > RANK.get(self.changes.get(path, ""), -1):
+                        self.changes[path] = kind
             self.pending.set()
 
     def rebuild_loop(self) -> None:

@@ -236,12 +236,14 @@ class Slides:
 
 def draw_step(
     site: Site, outcomes: dict[str, Outcome], store: Store, opts: Options, slide_keys: Memo,
-    md: Callable[[str], str],
+    md: Callable[[str], str], numbers: dict[str, int] | None = None,
 ) -> Slides:
-    """Draw what is stale; warnings are printed, and fail the build under --strict."""
+    """Draw what is stale; warnings are printed, and fail the build under --strict.
+    ``numbers``: the series numbers when ``site`` is a part of the site (serve's quick rebuild
+    of a few months), else `series_numbers(site)`."""
     images, pdfs, warnings, drawn, langs = draw_stale(
         site, outcomes, store, opts.mode, opts.jobs, md, opts.force, slide_keys,
-        opts.project, recorded=opts.strict)
+        opts.project, recorded=opts.strict, numbers=numbers)
     slides = Slides(images, pdfs, warnings, drawn, langs)
     for warning in slides.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -261,6 +263,7 @@ def draw_stale(
     stored: Memo | None = None,
     project: Path | None = None,
     recorded: bool = False,
+    numbers: dict[str, int] | None = None,
 ) -> tuple[dict[str, PaperImages], dict[str, Path], list[str], int, dict[str, Any]]:
     """Draw what is stale; return images per slug (paths in `figures/`), digest PDFs, warnings,
     how many slides and PDFs were drawn (0: `figures/` is as it was), and per other language
@@ -273,7 +276,7 @@ def draw_stale(
     recorded when it was drawn.
     """
     stored = stored or Memo(None)
-    numbers = series_numbers(site)
+    numbers = numbers if numbers is not None else series_numbers(site)
     series = site.config.series
     code = _code_hash()
     jobs: list[DrawJob] = []

@@ -8,7 +8,7 @@ import functools
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import escape
@@ -251,14 +251,21 @@ class Renderer:
 
     # -- pages ---------------------------------------------------------------------------------
 
-    def render_all(self) -> dict[str, bytes | None]:
-        """Every generated file; None for a page whose inputs did not change since last build."""
+    def render_all(self, months: Collection[str] | None = None,
+                   tags_of: Collection[str] = ()) -> dict[str, bytes | None]:
+        """Every generated file; None for a page whose inputs did not change since last build.
+
+        ``months`` (serve's quick rebuild of a prose edit in those months, whose papers, tags
+        and dates are the last build's): only the pages such an edit can change, the months'
+        own, the tag pages of ``tags_of``, home, archive, feed, the months' years' search files;
+        every other page is the last build's (its key too)."""
         files: dict[str, bytes | None] = {}
-        for task, _ in self.tasks():
+        for task, _ in self.tasks(months, tags_of):
             files.update(task())
         return files
 
-    def tasks(self) -> list[tuple[Callable[[], dict[str, bytes | None]], float]]:
+    def tasks(self, months: Collection[str] | None = None, tags_of: Collection[str] = ()
+              ) -> list[tuple[Callable[[], dict[str, bytes | None]], float]]:
         """`render_all`'s work as independent tasks in output order, each with its estimated
         cost in seconds (`render.pool` shares them out over processes)."""
         tasks: list[tuple[Callable[[], dict[str, bytes | None]], float]] = []
@@ -271,15 +278,25 @@ class Renderer:
         if len(digests) > HOME_DIGESTS:
             add(0.02 * len(digests), self.archive)
         for digest in digests:
+            if months is not None and digest.month not in months:
+                continue
             add(1 + len(digest.papers), self.digest_page, digest)
             for i, paper in enumerate(digest.papers):
                 prev = digest.papers[i - 1] if i > 0 else None
                 nxt = digest.papers[i + 1] if i + 1 < len(digest.papers) else None
                 add(1, self.paper_page, digest, paper, prev, nxt)
-        tags = self.site.tags()
-        add(1, self.tags_page, tags)
-        for tag, papers in tags.items():
-            add(0.3 * len(papers), self.tag_page, tag, papers)
+        if months is None or tags_of:  # quick: no card changed, no tag page did
+            tags = self.site.tags()
+            add(1, self.tags_page, tags)
+            for tag, papers in tags.items():
+                if months is None or tag in tags_of:
+                    add(0.3 * len(papers), self.tag_page, tag, papers)
+        if months is not None:
+            if self.site.config.search:
+                years = {m[:4] for m in months}
+                tasks.append((lambda: self.search_files(years), 0.0))
+            tasks.append((lambda: {self.prefix + "feed.xml": self.feed()}, 0.0))
+            return tasks
         if not self.prefix:  # one 404 page and one set of assets for every language
             tasks.append((self.not_found, PAGE_SECONDS))
         if self.site.config.search:
@@ -416,11 +433,15 @@ class Renderer:
         title = self.messages.gettext("Tag: %(tag)s") % {"tag": tag}
         return self.page("tag.html", out, 2, tag=tag, views=views, title=title)
 
-    def search_files(self) -> dict[str, bytes | None]:
-        """One search file per year, rewritten only when one of its entries changed."""
+    def search_files(self, years: Collection[str] | None = None) -> dict[str, bytes | None]:
+        """One search file per year, rewritten only when one of its entries changed (``years``:
+        the only years that may have; the others are the last build's)."""
         files: dict[str, bytes | None] = {}
         for year, digests in search.by_year(self.site.digests).items():
             out = f"{search.SEARCH_DIR}/{year}.js"
+            if years is not None and year not in years:
+                files[self.prefix + out] = None
+                continue
             keys = [(_header(d), [self.paper_key(p) for p in d.papers]) for d in digests]
             unchanged = self.unchanged(out, keys) and self.prefix + out in self.previous_files
             files[self.prefix + out] = None if unchanged else search.year_script(
@@ -618,11 +639,12 @@ def read_templates(template_dir: Path | Sequence[Path]) -> list[tuple[str, bytes
 
 
 def render_or_explain(
-    renderer: Renderer, template_dir: Path | Sequence[Path]
+    renderer: Renderer, template_dir: Path | Sequence[Path],
+    months: Collection[str] | None = None, tags_of: Collection[str] = (),
 ) -> dict[str, bytes | None]:
     """Render; a broken or missing template is bad input (`path:line: ...`, exit 2)."""
     with explained(template_dir):
-        return renderer.render_all()
+        return renderer.render_all(months, tags_of)
 
 
 @contextmanager
@@ -740,9 +762,12 @@ def render_step(
     state: Any,
     md: Markup,
     extra_head: str = "",
+    months: Collection[str] | None = None,
+    tags_of: Collection[str] = (),
 ) -> Pages:
     """Render every page whose inputs changed since the last build into this output folder:
-    each language's tree (the default at the root), then the sitemap of all of them."""
+    each language's tree (the default at the root), then the sitemap of all of them.
+    ``months``, ``tags_of``: serve's quick rebuild (`Renderer.render_all`; no sitemap)."""
     from mlcollage.content.source import caveat
 
     caveats = {p.slug: caveat(p.experiment.path) for p in site.papers if p.experiment}
@@ -764,12 +789,13 @@ def render_step(
                 previous_files=last.get("files", {}), bytecode_dir=state.jinja,
                 messages=catalogs[lang_site.lang], languages=languages,
                 originals={p.slug: p for p in site.papers}))
-        files = render_pooled(renderers, opts.theme, opts.jobs)
+        files = None if months is not None else render_pooled(renderers, opts.theme, opts.jobs)
         if files is None:  # serial: too little to render, or an incremental build
             files = {}
             for renderer in renderers:
-                files.update(render_or_explain(renderer, opts.theme))
-        renderers[0].site_files(files, tuple(renderers[1:]))
+                files.update(render_or_explain(renderer, opts.theme, months, tags_of))
+        if months is None:
+            renderers[0].site_files(files, tuple(renderers[1:]))
         keys = {k: v for r in renderers for k, v in r.keys.items()}
         return Pages(files, keys, renderers[0].html)
 

@@ -58,6 +58,9 @@ class BuildState:
     changed: frozenset[str] | None = None
     """serve: the paths its watcher saw change since the last build; None: not known (the load
     step compares every file's stat with its memo)."""
+    snapshot: Any = None
+    """serve: (site, outcomes, slides) of the last successful build, for the quick rebuild of a
+    prose edit (`mlcollage.quick`); None until one succeeded."""
 
     @classmethod
     def open(cls, opts: Options, settings: dict[str, Any],

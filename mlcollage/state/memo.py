@@ -69,6 +69,8 @@ class Memo:
         self.path = path
         self.old: dict[str, tuple[Any, Any]] = {}
         self.used: dict[str, tuple[Any, Any]] = {}
+        self.missed: set[str] = set()
+        """Names asked for and not found current (`merge` drops their old entries)."""
         self.added = False
         if path is None:
             return
@@ -84,6 +86,7 @@ class Memo:
         """The value stored under ``name`` with this ``key`` (None: no key), else None."""
         entry = self.used.get(name) or self.old.get(name)
         if key is None or entry is None or entry[0] != key:
+            self.missed.add(name)
             return None
         self.used[name] = entry
         return entry[1]
@@ -93,6 +96,7 @@ class Memo:
         change: serve's watcher saw no change there), else None."""
         entry = self.used.get(name) or self.old.get(name)
         if entry is None:
+            self.missed.add(name)
             return None
         self.used[name] = entry
         return entry[1]
@@ -100,6 +104,15 @@ class Memo:
     def roll(self) -> None:
         """After a build kept in memory (serve): what it used is what the next one finds."""
         self.old, self.used, self.added = self.used, {}, False
+        self.missed = set()
+
+    def merge(self) -> None:
+        """After serve's quick rebuild (a few pages of a few months): what it used joins what
+        the last full rebuild left, and nothing is dropped (it looked at too little to know)."""
+        for name in self.missed - self.used.keys():  # stale: the next build must not peek it
+            self.old.pop(name, None)
+        self.old.update(self.used)
+        self.used, self.added, self.missed = {}, False, set()
 
     def put(self, name: str, key: Any, value: Any) -> None:
         if key is not None:

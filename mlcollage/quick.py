@@ -1,0 +1,161 @@
+"""serve's quick rebuild of a prose edit: re-read the changed `index*.md` files, re-render only
+the pages they can change, write just those files into the served folder.
+
+The common edit while previewing is a summary, intro or header field of a month or paper that
+exists already. Then nothing runs (the experiments are the last build's), the set of pages and
+files is the last build's, and the pages that can change are the edited months' own pages, the
+tag pages of the edited papers' tags, home, archive, feed and the months' years' search files;
+each is re-rendered only when its key changed (`mlcollage.render.pages`). Anything else (a file
+added or removed, a template, site.yaml, a catalog, an experiment, a slide to draw, a page that
+would come or go) is not quick: `quick_rebuild` returns False and serve runs the full rebuild.
+The output equals the full rebuild's byte for byte (tests/test_edit_cost.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mlcollage.files import content_hash
+from mlcollage.model import Site
+from mlcollage.options import Options
+
+INDEX = re.compile(r"index(\.[A-Za-z0-9-]+)?\.md")
+
+
+def edited_months(src: Path, site: Site, changes: Mapping[str, str]) -> set[str] | None:
+    """The months whose `index*.md` (of the month or of one of its papers) are all the changes
+    (``changes``: path -> 'added', 'modified' or 'deleted', as the watcher saw them); None when
+    any change is something else, or a file that was not an input of ``site``."""
+    months = {d.month: d for d in site.digests}
+    langs = {s.lang: s for s in site.languages()}
+    default = site.lang
+    out: set[str] = set()
+    root = os.path.abspath(src)
+    for path, kind in changes.items():
+        try:
+            parts = Path(os.path.abspath(path)).relative_to(root).parts
+        except ValueError:
+            return None
+        if kind == "deleted" or not parts or not INDEX.fullmatch(parts[-1]):
+            return None
+        lang = parts[-1][len("index."):-len(".md")] or default
+        if lang not in langs or len(parts) not in (2, 3) or parts[0] not in months:
+            return None
+        digest = next(d for d in langs[lang].digests if d.month == parts[0])
+        if len(parts) == 2:
+            entry: Any = digest
+        else:
+            entry = next((p for p in digest.papers if p.slug == parts[1]), None)
+            if entry is None:
+                return None
+        if lang != default and entry.fallback:  # a new translation: a file that came
+            return None
+        out.add(parts[0])
+    return out
+
+
+def _same_shape(old: Site, new: Site, months: set[str]) -> bool:
+    """Same months, papers and experiments; in the edited months the same dates (the sitemap)
+    and in every language the same tags (no tag page comes or goes)."""
+    for a, b in zip(old.languages(), new.languages(), strict=True):
+        if [d.month for d in a.digests] != [d.month for d in b.digests]:
+            return False
+        for da, db in zip(a.digests, b.digests, strict=True):
+            if da is db or (da.month not in months and da == db):
+                continue
+            if da.month not in months or da.date != db.date or da.draft != db.draft:
+                return False
+            if [(p.slug, p.experiment, p.number) for p in da.papers] != [
+                    (p.slug, p.experiment, p.number) for p in db.papers]:
+                return False
+        if a.tags().keys() != b.tags().keys():
+            return False
+    return len(old.translations) == len(new.translations)
+
+
+def _part(site: Site, months: set[str]) -> Site:
+    def only(s: Site) -> Site:
+        return dataclasses.replace(s, digests=tuple(d for d in s.digests if d.month in months))
+
+    return dataclasses.replace(only(site), translations=tuple(map(only, site.translations)))
+
+
+def _merge_slides(slides: Any, part: Any) -> Any:
+    langs = {lang: ({**images, **part.langs.get(lang, ({}, {}))[0]},
+                    {**pdfs, **part.langs.get(lang, ({}, {}))[1]})
+             for lang, (images, pdfs) in slides.langs.items()}
+    return dataclasses.replace(slides, images={**slides.images, **part.images},
+                               pdfs={**slides.pdfs, **part.pdfs}, langs=langs, drawn=0)
+
+
+def _write(out: Path, rel: str, data: bytes) -> None:
+    """By temp file and rename (a reader sees the old page or the new one); never in place:
+    the standby site folder shares the live site's unchanged files (hard links)."""
+    path = os.path.join(out, rel)
+    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(rel)}.quick-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def quick_rebuild(opts: Options, state: Any, changes: Mapping[str, str],
+                  extra_head: str = "") -> bool:
+    """Rebuild ``opts.out_dir`` after ``changes`` (path -> kind) if the edit is quick (module
+    doc); False, with nothing written, when it is not (the caller runs the full rebuild).
+    ``state``: serve's in-memory `BuildState` after a successful build. A bad edit raises
+    `InputError` as the full rebuild would."""
+    from mlcollage.content.load import load
+    from mlcollage.draw.step import draw_step
+    from mlcollage.model import InputError, series_numbers
+    from mlcollage.render.links import broken
+    from mlcollage.render.markdown import Markup
+    from mlcollage.render.pages import render_step
+    from mlcollage.run.store import Store
+
+    if state.snapshot is None or state.changed or not state.last.get("files") or not changes:
+        return False
+    old, outcomes, slides = state.snapshot
+    months = edited_months(opts.src, old, changes)
+    if not months:
+        return False
+    site = load(opts, state.loaded, frozenset(changes))
+    if not _same_shape(old, site, months):
+        return False
+    md = Markup(memo=state.markdown)
+    part = draw_step(_part(site, months), outcomes, Store(opts.figures), opts, state.slide_keys,
+                     md, numbers=series_numbers(site))
+    if part.drawn:  # figures/ changed (a slide shows the edit): the full rebuild copies them
+        return False
+    slides = _merge_slides(slides, part)
+    tags = {t for s in (old, site) for lang in s.languages() for d in lang.digests
+            if d.month in months for p in d.papers for t in p.tags}
+    pages = render_step(site, outcomes, slides, opts, state, md, extra_head, months, tags)
+    last = state.last
+    files = {rel: data for rel, data in pages.files.items() if data is not None}
+    rendered = {rel for rel in files if rel.endswith("index.html")}
+    problems = broken(site, pages.html, last["files"].keys(),
+                      current=last["files"].keys() - rendered)
+    if problems:
+        raise InputError(problems)
+    hashes = {rel: content_hash(data) for rel, data in files.items()}
+    if not hashes.keys() <= last["files"].keys():  # a file that came: not quick after all
+        return False
+    for rel, data in files.items():
+        if hashes[rel] != last["files"][rel]:
+            _write(opts.out_dir, rel, data)
+    live = str(os.stat(opts.out_dir).st_ino)
+    trees = dict(last.get("trees") or {})
+    if live in trees:
+        trees[live] = {**trees[live], **hashes}
+    state.last = {"files": {**last["files"], **hashes}, "pages": {**last["pages"], **pages.keys},
+                  "trees": trees}
+    for memo in (state.loaded, state.markdown, state.slide_keys):
+        memo.merge()
+    state.snapshot = (site, outcomes, slides)
+    state.changed = frozenset()
+    return True
