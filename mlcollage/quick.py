@@ -59,9 +59,31 @@ def edited_months(src: Path, site: Site, changes: Mapping[str, str]) -> set[str]
     return out
 
 
+def _carded(old: Site, new: Site, months: set[str]) -> set[str] | None:
+    """The tags whose pages show a card that changed (old and new tags of those papers);
+    None when a tag page would come or go. A card shows the `CardPaper` fields and what the
+    run and draw steps made (the last build's here)."""
+    from mlcollage.render.pages import CardPaper
+
+    card = [f.name for f in dataclasses.fields(CardPaper)]
+    out: set[str] = set()
+    retagged = False
+    for a, b in zip(old.languages(), new.languages(), strict=True):
+        for da, db in zip(a.digests, b.digests, strict=True):
+            if da.month not in months:
+                continue
+            for pa, pb in zip(da.papers, db.papers, strict=True):
+                if any(getattr(pa, f) != getattr(pb, f) for f in card):
+                    out |= {*pa.tags, *pb.tags}
+                    retagged = retagged or pa.tags != pb.tags
+        if retagged and a.tags().keys() != b.tags().keys():
+            return None
+    return out
+
+
 def _same_shape(old: Site, new: Site, months: set[str]) -> bool:
-    """Same months, papers and experiments; in the edited months the same dates (the sitemap)
-    and in every language the same tags (no tag page comes or goes)."""
+    """Same months, papers, experiments and fallbacks; in the edited months the same dates
+    (the sitemap)."""
     for a, b in zip(old.languages(), new.languages(), strict=True):
         if [d.month for d in a.digests] != [d.month for d in b.digests]:
             return False
@@ -70,11 +92,9 @@ def _same_shape(old: Site, new: Site, months: set[str]) -> bool:
                 continue
             if da.month not in months or da.date != db.date or da.draft != db.draft:
                 return False
-            if [(p.slug, p.experiment, p.number) for p in da.papers] != [
-                    (p.slug, p.experiment, p.number) for p in db.papers]:
+            if [(p.slug, p.experiment, p.number, p.fallback) for p in da.papers] != [
+                    (p.slug, p.experiment, p.number, p.fallback) for p in db.papers]:
                 return False
-        if a.tags().keys() != b.tags().keys():
-            return False
     return len(old.translations) == len(new.translations)
 
 
@@ -124,7 +144,8 @@ def quick_rebuild(opts: Options, state: Any, changes: Mapping[str, str],
     if not months:
         return False
     site = load(opts, state.loaded, frozenset(changes))
-    if not _same_shape(old, site, months):
+    tags = _carded(old, site, months) if _same_shape(old, site, months) else None
+    if tags is None:
         return False
     md = Markup(memo=state.markdown)
     part = draw_step(_part(site, months), outcomes, Store(opts.figures), opts, state.slide_keys,
@@ -132,8 +153,6 @@ def quick_rebuild(opts: Options, state: Any, changes: Mapping[str, str],
     if part.drawn:  # figures/ changed (a slide shows the edit): the full rebuild copies them
         return False
     slides = _merge_slides(slides, part)
-    tags = {t for s in (old, site) for lang in s.languages() for d in lang.digests
-            if d.month in months for p in d.papers for t in p.tags}
     pages = render_step(site, outcomes, slides, opts, state, md, extra_head, months, tags)
     last = state.last
     files = {rel: data for rel, data in pages.files.items() if data is not None}

@@ -8,6 +8,7 @@ is written last, so an interrupted draw is simply redrawn.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -58,6 +59,7 @@ class DrawJob:
     meta: dict[str, str]
 
 
+@functools.cache  # per process, like `code_key`
 def _code_hash() -> str:
     h = hashlib.sha256()
     for path in (*PIXEL_CODE, STYLE):  # the code that decides the pixels; not this module
