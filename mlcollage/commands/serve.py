@@ -32,7 +32,8 @@ RANK = {"modified": 0, "added": 1, "deleted": 2}
 KEEPALIVE_S = 15.0
 """A comment line on each open event stream this often: proxies keep it, and a closed tab is
 noticed (its write fails) and its thread ends."""
-LIVE_SCRIPT = """<script>/* mlcollage serve: live reload (not in published builds) */
+# A module script is deferred: the page is parsed without waiting for its style sheets here.
+LIVE_SCRIPT = """<script type="module">/* mlcollage serve: live reload (not in published builds) */
 (function () {
   var seen = null, box = null;
   function overlay(text) {
@@ -101,6 +102,8 @@ class State:
 
 class Handler(http.server.SimpleHTTPRequestHandler):
     state: State
+    protocol_version = "HTTP/1.1"  # keep-alive: a reload fetches the page and its assets on
+    # the tab's open connections instead of a new one per file (every response has a length)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         path = self.path.split("?")[0]
@@ -246,7 +249,7 @@ class Server:
         from watchfiles import watch
 
         for changes in watch(
-            *self.watched(), stop_event=self.stop, debounce=100, step=20, raise_interrupt=False
+            *self.watched(), stop_event=self.stop, debounce=100, step=10, raise_interrupt=False
         ):
             with self.changes_lock:
                 for change, path in changes:  # deleted wins over added over modified
