@@ -302,3 +302,29 @@ def test_claims_may_carry_their_text_in_other_languages() -> None:
                        statements=tuple(both.to_dict()["statements"].items()))
     assert check.statement_in("zh-CN") == "先学低频：120 < 2400"
     assert check.statement_in("ja") == "low first: 120 < 2400"  # falls back to the default
+
+
+def test_serve_quick_rebuild_of_both_trees_equals_a_cold_build(built_two: Path,
+                                                               tmp_path: Path) -> None:
+    """serve's quick rebuild (`mlcollage.quick`) after an edit in each tree (a translated
+    summary, the default language's outro of the same month) is the cold build, byte for byte."""
+    import dataclasses
+
+    from mlcollage.options import Options
+    from mlcollage.pipeline import build_site
+    from mlcollage.quick import quick_rebuild
+    from mlcollage.state import BuildState
+
+    project = copy_of(built_two, tmp_path)
+    opts = dataclasses.replace(Options(project=project), out=project / "served", verbosity=-1)
+    state = BuildState.open(opts, {}, in_memory=True)
+    build_site(opts, state=state)
+    zh = project / "site_src/2020-01/alpha-2019-toy/index.zh-CN.md"
+    zh.write_text(zh.read_text().replace("拟合数据", "拟合带噪声的数据"), encoding="utf-8")
+    month = project / "site_src/2020-01/index.md"
+    month.write_text(month.read_text().replace("The outro.", "The outro, edited."))
+    assert quick_rebuild(opts, state, {str(zh): "modified", str(month): "modified"})
+    assert "拟合带噪声的数据" in (project / "served/zh-CN/2020-01/alpha-2019-toy/index.html"
+                                 ).read_text()
+    build(project, "--no-cache", "--out", tmp_path / "cold")
+    assert snapshot(project / "served") == snapshot(tmp_path / "cold")
