@@ -9,10 +9,11 @@ headless Chromium tab (Playwright, Debian's /usr/bin/chromium) shows the edited 
 Each edit appends a sentence with a fresh token to the entry's summary (the file `corpus.json`
 names); the latency is from just before the file is written to the moment the reloaded page,
 whose `document.body.innerText` holds the token, was parsed (`DOMContentLoaded`, stamped in the
-page on the same system clock; its first contentful paint is reported beside it: Playwright's own round trips are not counted, but reported as
-`seen_ms`). The page is reloaded by the tool's own live reload: mlcollage's server-sent event,
-Hugo's livereload websocket. Tools alternate edit by edit; the
-corpus files are restored at the end. Medians and p90 per tool, every single edit in the JSON.
+page on the same system clock; its first contentful paint is reported beside it).
+Playwright's own round trips are not counted, but reported as `seen_ms`. The page is reloaded
+by the tool's own live reload: mlcollage's server-sent event, Hugo's livereload websocket.
+Tools alternate edit by edit; the corpus files are restored at the end. Medians and p90 per
+tool, every single edit in the JSON.
 """
 
 from __future__ import annotations
