@@ -21,6 +21,7 @@ RANK = {
     "draw": 4,       # step 3
     "render": 5,     # step 4 (and publish)
     "pipeline": 6,   # the flow
+    "quick": 6,      # serve's quick rebuild of a prose edit: a short flow beside it
     "commands": 7,   # one module per verb
     "cli": 8,        # argparse -> Options -> a verb
 }
