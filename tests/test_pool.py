@@ -68,6 +68,17 @@ def page_keys(project: Path) -> dict[str, str]:
     return build_record["pages"]
 
 
+@pytest.fixture(autouse=True)
+def only_this_tests_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool stays serial while another thread runs (serve). A thread an earlier test in
+    this process left behind (a browser test's server, Playwright's) is not this test's: the
+    pool counts only the threads started since this test began."""
+    import threading
+
+    real, before = threading.active_count, threading.active_count()
+    monkeypatch.setattr(pool.threading, "active_count", lambda: real() - before + 1)
+
+
 @pytest.fixture
 def spy(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The number of processes of every `run_tasks` call."""
