@@ -108,9 +108,12 @@ def test_pooled_build_is_byte_identical_to_serial(
     shutil.rmtree(project / "_site")
     shutil.rmtree(project / ".mlcollage")  # cold again: no Markdown memo, no page keys
     monkeypatch.setattr(pool, "MIN_WORK", 0.0)
+    written = written_by_workers(monkeypatch)
     build(project, "--jobs", "2")
     assert spy == [2, 2], "Markdown and pages: each over two processes"
     got = snapshot(project / "_site")
+    assert {k for k in got if k.endswith(".html")} <= set(written), "the workers wrote the pages"
+    assert leftovers(project) == []
     assert sorted(got) == sorted(want)
     assert [k for k in want if got[k] != want[k]] == []
     assert page_keys(project) == want_keys
@@ -122,6 +125,56 @@ def test_pooled_build_is_byte_identical_to_serial(
     build(project, "--jobs", "2")
     assert spy == [2]
     assert snapshot(project / "_site") == want
+
+
+def written_by_workers(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The paths (and hashes) the render workers wrote into the new site's folder."""
+    from mlcollage.render import pages
+
+    out: dict[str, str] = {}
+    real = pages.render_pooled
+
+    def render_pooled(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        result = real(*args, **kwargs)
+        if result is not None:
+            out.update(result[1])
+        return result
+
+    monkeypatch.setattr(pages, "render_pooled", render_pooled)
+    return out
+
+
+def leftovers(project: Path) -> list[str]:
+    """Temporary site folders left beside the site or in the build state."""
+    return sorted(str(p.relative_to(project)) for p in project.rglob("*.tmp-*"))
+
+
+@pytest.mark.parametrize("broken", ["template", "link"])
+def test_a_failure_after_the_workers_wrote_leaves_the_previous_site(
+    tmp_path: Path, drawn: dict[str, Path], spy: list[int], monkeypatch: pytest.MonkeyPatch,
+    broken: str,
+) -> None:
+    """The workers write into a folder of its own; a template error in one of them, or a
+    broken link found after they wrote (the publish step's check), removes that folder and
+    leaves the published site as it was."""
+    project = fresh(tmp_path, "proj", drawn, "one")
+    build(project, "--jobs", "2")
+    before = snapshot(project / "_site")
+    if broken == "template":
+        (project / "templates" / "tag.html").write_text("{{ no_such_value }}\n")
+    else:
+        summary = sorted((project / "site_src").rglob("index.md"))[0]
+        summary.write_text(summary.read_text() + "\nSee [the notes](no-such-page/).\n")
+    (project / ".mlcollage" / "manifest.json").unlink()  # cold: the pages over the pool
+    monkeypatch.setattr(pool, "MIN_WORK", 0.0)
+    written = written_by_workers(monkeypatch)
+    result = run_cli("build", "-C", project, "--jobs", "2")
+    assert result.code == 2, result.err
+    assert ("no_such_value" if broken == "template" else "no-such-page") in result.err
+    assert spy and spy[-1] == 2
+    assert broken == "template" or written, "the workers had written pages"
+    assert snapshot(project / "_site") == before
+    assert leftovers(project) == []
 
 
 def test_template_error_in_a_worker_reads_as_the_serial_one(

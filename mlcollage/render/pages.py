@@ -8,6 +8,7 @@ import functools
 import hashlib
 import os
 import re
+import shutil
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from mlcollage.render import pool, search
 from mlcollage.render.cite import digest_bibtex, paper_bibtex, scholar_meta
 from mlcollage.render.links import absolute, rebase
 from mlcollage.render.markdown import Markup, pygments_css
-from mlcollage.render.publish import ASSET_DIR
+from mlcollage.render.publish import ASSET_DIR, fresh_folder, write_files
 from mlcollage.state.memo import code_key
 from mlcollage.text import authors_short, plain_text, shorten, venue_line
 
@@ -691,17 +692,41 @@ def explained(template_dir: Path | Sequence[Path]) -> Iterator[None]:
 
 
 def render_pooled(
-    renderers: Sequence[Renderer], template_dir: Path | Sequence[Path], jobs: int
-) -> dict[str, bytes | None] | None:
+    renderers: Sequence[Renderer], template_dir: Path | Sequence[Path], jobs: int,
+    folder: Callable[[], Path] | None = None,
+) -> tuple[dict[str, bytes | None], dict[str, str], Path | None] | None:
     """Every renderer's files, its tasks shared out over ``jobs`` processes (`render.pool`),
     in the order and with the bytes and page keys of `render_or_explain` one renderer after the
-    other; None (nothing done) when the work would not pay for a second process."""
+    other; None (nothing done) when the work would not pay for a second process.
+
+    ``folder`` (a cold build's publish: `publish.fresh_folder`) makes the folder the workers
+    write their files into: each one writes what it rendered and sends back only its content
+    hash (the bytes do not travel, and the writing is shared out too). Returns (files not
+    written, {path: content hash} of those written, the folder or None); on any error the
+    folder is removed."""
     if any(r.previous for r in renderers):  # an incremental render: most pages are skipped
         return None
     work = [(r, task, weight) for r in renderers for task, weight in r.tasks()]
     n = pool.workers(jobs, sum(weight for _, _, weight in work))
     if n <= 1:
         return None
+    target = folder() if folder is not None else None
+    try:
+        files, written = _render_pooled(renderers, template_dir, work, n, target)
+    except BaseException:
+        if target is not None:
+            import shutil
+
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+    return files, written, target
+
+
+def _render_pooled(
+    renderers: Sequence[Renderer], template_dir: Path | Sequence[Path],
+    work: list[tuple[Renderer, Callable[[], dict[str, bytes | None]], float]], n: int,
+    target: Path | None,
+) -> tuple[dict[str, bytes | None], dict[str, str]]:
     import jinja2
 
     for r in renderers:  # compiled once, here: every worker starts with them
@@ -712,11 +737,16 @@ def render_pooled(
                 pass  # reported by the task that uses it, as in a serial render
 
     def keyed(renderer: Renderer, task: Callable[[], dict[str, bytes | None]]) -> Callable:
-        def run() -> tuple[dict[str, bytes | None], dict[str, str]]:
+        def run() -> tuple[dict[str, bytes | None], dict[str, str], dict[str, str]]:
             saved, renderer.keys = renderer.keys, {}
             try:
                 with explained(template_dir):
-                    return task(), renderer.keys
+                    task_files = task()
+                if target is None:
+                    return task_files, {}, renderer.keys
+                hashes = write_files(target, task_files)
+                rest = {rel: data for rel, data in task_files.items() if rel not in hashes}
+                return rest, hashes, renderer.keys
             finally:
                 renderer.keys = saved
 
@@ -725,12 +755,14 @@ def render_pooled(
     results = pool.run_tasks([keyed(r, task) for r, task, _ in work],
                              [weight for _, _, weight in work], n)
     files: dict[str, bytes | None] = {}
+    written: dict[str, str] = {}
     for r in renderers:
         r.keys = {}
-    for (r, _, _), (task_files, keys) in zip(work, results, strict=True):
+    for (r, _, _), (task_files, hashes, keys) in zip(work, results, strict=True):
         files.update(task_files)
+        written.update(hashes)
         r.keys.update(keys)
-    return files
+    return files, written
 
 
 def markdown_texts(site: Site) -> Iterator[str]:
@@ -752,6 +784,11 @@ class Pages:
     """path -> the page's key (what it was rendered from), recorded for the next build."""
     html: Any = None
     """`Renderer.html`: (kind, Markdown) -> HTML, memoised (the publish step checks links)."""
+    written: Mapping[str, str] = field(default_factory=dict)
+    """path -> content hash of the pages the render workers wrote into ``folder`` (not in
+    ``files``)."""
+    folder: Path | None = None
+    """The new site's folder (`publish.fresh_folder`) when the workers wrote pages into it."""
 
 
 def render_step(
@@ -789,15 +826,28 @@ def render_step(
                 previous_files=last.get("files", {}), bytecode_dir=state.jinja,
                 messages=catalogs[lang_site.lang], languages=languages,
                 originals={p.slug: p for p in site.papers}))
-        files = None if months is not None else render_pooled(renderers, opts.theme, opts.jobs)
-        if files is None:  # serial: too little to render, or an incremental build
-            files = {}
+        pooled = None if months is not None else render_pooled(
+            renderers, opts.theme, opts.jobs, fresh)
+        if pooled is None:  # serial: too little to render, or an incremental build
+            files, written, folder = {}, {}, None
             for renderer in renderers:
                 files.update(render_or_explain(renderer, opts.theme, months, tags_of))
+        else:
+            files, written, folder = pooled
         if months is None:
-            renderers[0].site_files(files, tuple(renderers[1:]))
+            try:  # the sitemap lists every page, written or not
+                listed = dict.fromkeys(written, None) | files
+                renderers[0].site_files(listed, tuple(renderers[1:]))
+            except BaseException:
+                if folder is not None:
+                    shutil.rmtree(folder, ignore_errors=True)
+                raise
+            files = {rel: data for rel, data in listed.items() if rel not in written}
         keys = {k: v for r in renderers for k, v in r.keys.items()}
-        return Pages(files, keys, renderers[0].html)
+        return Pages(files, keys, renderers[0].html, written, folder)
+
+    def fresh() -> Path:
+        return fresh_folder(opts.out_dir, None if opts.no_cache else opts.state_dir)
 
     pages = render(state.last)
     out = str(opts.out_dir)  # serve's own temporary folder is touched by nobody else

@@ -61,6 +61,37 @@ def staging(out: Path, state_dir: Path | None) -> tuple[Path, str]:
     return out.parent, f".{out.name}-{tag}"
 
 
+def fresh_folder(out: Path, state_dir: Path | None) -> Path:
+    """An empty folder to write the whole new site of ``out`` into before `publish` swaps it in
+    (a cold build's render workers write their pages there). Named as `publish` names its own
+    temporary folders, so a killed build's is removed by the next one (`remove_leftovers`)."""
+    out = Path(out).absolute()
+    check_output(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    folder, prefix = staging(out, state_dir)
+    remove_leftovers(out, folder, prefix)
+    target = Path(tempfile.mkdtemp(prefix=f"{prefix}.tmp-", dir=folder))
+    os.chmod(target, 0o755)
+    return target
+
+
+def write_files(folder: str | Path, files: Mapping[str, bytes | None]) -> dict[str, str]:
+    """Write ``files`` (path -> bytes; None: skipped) under ``folder``; their content hashes."""
+    base, made, hashes = str(folder), set(), {}
+    for rel, data in files.items():
+        if data is None:
+            continue
+        dst = os.path.join(base, rel)
+        parent = os.path.dirname(dst)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        with open(dst, "wb") as fh:
+            fh.write(data)
+        hashes[rel] = content_hash(data)
+    return hashes
+
+
 def publish(
     files: Mapping[str, bytes],
     copies: Mapping[str, str | Path],
@@ -68,6 +99,7 @@ def publish(
     hashes: Mapping[str, str] | None = None,
     trees: Mapping[str, Mapping[str, str]] | None = None,
     state_dir: Path | None = None,
+    written: Path | None = None,
 ) -> dict[str, dict[str, str]]:
     """Make ``out`` the site of ``hashes`` in one step: the new site is complete in a folder
     beside ``out`` before `exchange` swaps the two (`renameat2(RENAME_EXCHANGE)`), so ``out`` is
@@ -80,28 +112,34 @@ def publish(
     written, so an edit costs what it changes; otherwise the site is written in full. The
     standby lives in ``state_dir``/publish/ (see `staging`). Returns the record of both folders
     for the next build.
+
+    ``written``: a `fresh_folder` that already holds the paths of ``hashes`` in neither
+    ``files`` nor ``copies`` (written by the render workers); it becomes the new site.
     """
     out = Path(out).absolute()
     check_output(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     folder, prefix = staging(out, state_dir)
-    remove_leftovers(out, folder, prefix)
+    if written is None:
+        remove_leftovers(out, folder, prefix)
     hashes = dict(hashes) if hashes is not None else content_hashes(files, copies)
     trees = dict(trees or {})
     live = _ino(out)
     standby = folder / f"{prefix}.standby"
     known = trees.get(str(_ino(standby))) if (standby / MARKER).exists() else None
-    if known is None:
+    if written is not None or known is None:
         if standby.exists():
             shutil.rmtree(standby)  # unknown (a killed build's, or no record): not trusted
-        target = Path(tempfile.mkdtemp(prefix=f"{prefix}.tmp-", dir=folder))
+        target = written or Path(tempfile.mkdtemp(prefix=f"{prefix}.tmp-", dir=folder))
         os.chmod(target, 0o755)
         known = {}
     else:
         os.unlink(standby / MARKER)  # from here until the swap, the standby is incomplete
         target = standby
+    todo = hashes if written is None else {
+        rel: h for rel, h in hashes.items() if rel in files or rel in copies}
     try:
-        _update(target, out, files, copies, hashes, known, trees.get(str(live), {}))
+        _update(target, out, files, copies, todo, known, trees.get(str(live), {}))
         atomic_write(target / MARKER, MARKER_TEXT)
         exchange(target, out)
     except BaseException:
@@ -301,7 +339,22 @@ def publish_step(
     pages: Any, site: Site, slides: Any, store: Any, opts: Any, last: Mapping[str, Any]
 ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """Publish the pages, the theme's assets, page-bundle files and the slides; return each
-    output file's content hash and the record of the site folders (kept for the next build)."""
+    output file's content hash and the record of the site folders (kept for the next build).
+    Pages the render workers wrote (``pages.written``) are in their folder already: it becomes
+    the new site, or is removed if anything fails."""
+    written = getattr(pages, "folder", None)
+    try:
+        return _publish_step(pages, site, slides, store, opts, last, written)
+    except BaseException:
+        if written is not None:
+            shutil.rmtree(written, ignore_errors=True)
+        raise
+
+
+def _publish_step(
+    pages: Any, site: Site, slides: Any, store: Any, opts: Any, last: Mapping[str, Any],
+    written: Path | None,
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     from mlcollage.draw.step import slide_files
 
     files = {rel: data for rel, data in pages.files.items() if data is not None}
@@ -311,7 +364,8 @@ def publish_step(
         images, pdfs = slides.for_language(lang_site.lang)
         copies |= bundle_copies(site, lang_site.prefix)
         copies |= slide_files(site, store, opts.mode, images, pdfs, sub)
-    hashes = content_hashes(files, copies)
+    done = getattr(pages, "written", {})
+    hashes = {**done, **content_hashes(files, copies)}  # as serially: a copy's hash wins...
     for rel, data in pages.files.items():
         if data is None:  # not re-rendered: its inputs and so its bytes are the last build's
             hashes[rel] = last["files"][rel]
@@ -327,7 +381,9 @@ def publish_step(
             raise InputError(problems)
     previous = last.get("trees") if isinstance(last.get("trees"), dict) else {}
     state_dir = None if opts.no_cache else opts.state_dir
-    trees = publish(files, copies, opts.out_dir, hashes, previous, state_dir)
+    if done:  # ...and the page's bytes are the file (`_put` prefers them)
+        copies = {rel: src for rel, src in copies.items() if rel not in done}
+    trees = publish(files, copies, opts.out_dir, hashes, previous, state_dir, written)
     if opts.verbosity >= 0:
         print(f"mlcollage: published {len(hashes)} files to {opts.out_dir}", file=sys.stderr)
     return hashes, trees
