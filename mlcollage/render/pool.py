@@ -5,8 +5,9 @@ so `run_tasks` shares them out over `workers` processes: this one and `workers -
 forked from it. Fork, not the fork server the draw step uses: a child starts with everything
 this process holds (the loaded site, the compiled templates, the Markdown converter, Pygments'
 lexers), so nothing is pickled to it and nothing is imported or compiled again; only results
-travel back, through a pipe. The children render bytes and write nothing, so a child killed
-at any moment loses nothing; each one dies with this process (`PR_SET_PDEATHSIG`), ignores
+travel back, through a pipe. A child writes nothing but into a folder of its caller's that is
+not live yet (the page workers: the new site's folder), so a child killed at any moment loses
+nothing; each one dies with this process (`PR_SET_PDEATHSIG`), ignores
 Ctrl-C (this process handles it, kills and reaps them), and is reaped before `run_tasks`
 returns or raises: no process outlives it.
 
