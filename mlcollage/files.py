@@ -39,15 +39,18 @@ TEMP_SUFFIX = ".mlcollage-tmp"
 """Ends every temp file `atomic_write` makes: what a killed build left is found by name."""
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a file by temp file + rename, so readers see the old or the new bytes, never half."""
+def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write a file by temp file + rename, so readers see the old or the new bytes, never half
+    (and a file hard-linked elsewhere is replaced, never changed). ``durable=False`` skips the
+    fsync: for files a crash may lose (serve's preview folder), not for results or slides."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

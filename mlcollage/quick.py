@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mlcollage.files import content_hash
+from mlcollage.files import atomic_write, content_hash
 from mlcollage.model import Site
 from mlcollage.options import Options
 
@@ -113,16 +113,6 @@ def _merge_slides(slides: Any, part: Any) -> Any:
                                pdfs={**slides.pdfs, **part.pdfs}, langs=langs, drawn=0)
 
 
-def _write(out: Path, rel: str, data: bytes) -> None:
-    """By temp file and rename (a reader sees the old page or the new one); never in place:
-    the standby site folder shares the live site's unchanged files (hard links)."""
-    path = os.path.join(out, rel)
-    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(rel)}.quick-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
-
-
 def quick_rebuild(opts: Options, state: Any, changes: Mapping[str, str],
                   extra_head: str = "") -> bool:
     """Rebuild ``opts.out_dir`` after ``changes`` (path -> kind) if the edit is quick (module
@@ -166,7 +156,8 @@ def quick_rebuild(opts: Options, state: Any, changes: Mapping[str, str],
         return False
     for rel, data in files.items():
         if hashes[rel] != last["files"][rel]:
-            _write(opts.out_dir, rel, data)
+            # by rename, never in place: the standby folder shares unchanged files (hard links)
+            atomic_write(opts.out_dir / rel, data, durable=False)
     live = str(os.stat(opts.out_dir).st_ino)
     trees = dict(last.get("trees") or {})
     if live in trees:

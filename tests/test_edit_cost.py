@@ -10,33 +10,13 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
-
 from mlcollage.content import load as content
 from mlcollage.options import Options
 from mlcollage.render.links import is_relative, targets
 
-from helpers import ALPHA, DATA, build, make_project, run_cli, snapshot
+from helpers import ALPHA, build, run_cli, snapshot
 
 BETA = "site_src/2020-01/beta-2018-second"
-
-
-@pytest.fixture(scope="module")
-def drawn(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """figures/ of the fixture project with its frozen results and slides drawn once."""
-    project = make_project(tmp_path_factory.mktemp("drawn") / "proj")
-    shutil.rmtree(project / "figures")
-    shutil.copytree(DATA / "figures", project / "figures")
-    build(project)
-    return project / "figures"
-
-
-@pytest.fixture
-def frozen(tmp_path: Path, drawn: Path) -> Path:
-    project = make_project(tmp_path / "proj")
-    shutil.rmtree(project / "figures")
-    shutil.copytree(drawn, project / "figures")
-    return project
 
 
 def inodes(site: Path) -> dict[str, int]:

@@ -28,25 +28,6 @@ HOSTILE = {
 }
 
 
-@pytest.fixture(scope="module")
-def drawn(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """figures/ of the fixture project with its frozen results and slides drawn once."""
-    project = make_project(tmp_path_factory.mktemp("drawn") / "proj")
-    shutil.rmtree(project / "figures")
-    shutil.copytree(DATA / "figures", project / "figures")
-    build(project)
-    return project / "figures"
-
-
-@pytest.fixture
-def frozen(tmp_path: Path, drawn: Path) -> Path:
-    """A fixture project whose builds run and draw nothing (they only render and publish)."""
-    project = make_project(tmp_path / "proj")
-    shutil.rmtree(project / "figures")
-    shutil.copytree(drawn, project / "figures")
-    return project
-
-
 def hostile_project(dest: Path) -> Path:
     """The fixture project (frozen results) plus one copy of the toy paper per hostile run."""
     project = make_project(dest)

@@ -445,7 +445,7 @@ def _digest_pdf(
 
     m = messages or Catalog("en")
     slide_keys = [keys[p.slug] for p in digest.papers]
-    inputs = [digest.title, str(digest.date), series, slide_keys] + ([m.key] if sub else [])
+    inputs = [digest.title, str(digest.date), series, slide_keys, m.key]  # m: the title page
     key = hashlib.sha256(canonical_json(inputs).encode()).hexdigest()
     base = (store.root / ".quick" if mode == "quick" else store.root) / digest.month
     base = base / sub if sub else base
@@ -455,9 +455,8 @@ def _digest_pdf(
     pdfs = [(folders[p.slug] / SLIDE_PDF).read_bytes() for p in digest.papers]
     papers = [f"{p.title} — {authors_line(p.authors, m.gettext(' et al.'))} · "
               f"{venue_line(p.venue, p.year)}" for p in digest.papers]
-    month = m.month(digest.date) if sub else f"{digest.date:%B %Y}"
-    atomic_write(path, digest_pdf(pdfs, digest.title, digest.date, series, papers, month,
-                                  m.lang))
+    atomic_write(path, digest_pdf(pdfs, digest.title, digest.date, series, papers,
+                                  m.month(digest.date), m.lang))
     atomic_write(base / "digest.json", (json.dumps({"key": key}) + "\n").encode())
     return path, True
 
