@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-from mlcollage.model import InputError
 from mlcollage.options import EXIT_INPUT, Options
+
+if TYPE_CHECKING:
+    from mlcollage.model import InputError
 
 
 def no_site(opts: Options) -> int | None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import sys
 
 from mlcollage.commands import no_site, report_input
-from mlcollage.model import BuildFailed, InputError
 from mlcollage.options import EXIT_FAILED, EXIT_INPUT, EXIT_OK, Options
-from mlcollage.render.publish import OutputError
 
 
 def run(opts: Options, args: None = None) -> int:
@@ -16,15 +14,22 @@ def run(opts: Options, args: None = None) -> int:
     from mlcollage.state.manifest import (
         build_settings,
         fingerprint,
+        listed_fingerprint,
         nothing_to_do,
         source_fingerprint,
     )
 
-    source_fp = source_fingerprint(opts.project, build_settings(opts))
-    fp = fingerprint(opts.project, source_fp, opts.quick)
-    if nothing_to_do(opts, fp):  # before the heavy imports: a no-op rebuild costs a file walk
+    settings = build_settings(opts)
+    listed = listed_fingerprint(opts.project, opts.out_dir, settings, opts.quick)
+    if listed and nothing_to_do(opts, listed):  # before the heavy imports: a stat per input
         return EXIT_OK
+    source_fp = source_fingerprint(opts.project, settings)
+    fp = fingerprint(opts.project, source_fp, opts.quick)
+    if listed != fp and nothing_to_do(opts, fp):  # something came and went: the walk says
+        return EXIT_OK
+    from mlcollage.model import BuildFailed, InputError
     from mlcollage.pipeline import build_site, stop_processes
+    from mlcollage.render.publish import OutputError
 
     try:
         build_site(opts, fingerprints=(source_fp, fp))

@@ -13,6 +13,8 @@ store (`mlcollage.run.store`).
                             each page's key, what the live and standby site folders hold
                             (by inode; render.publish) (state.manifest)
       fingerprints.json     the fingerprints alone, read by the no-op check  (state.manifest)
+      inputs.json           the files and folders the last fingerprint covered: the no-op
+                            check stats these instead of walking (state.manifest)
       build.lock            held by the build that runs (state.lock)
       publish/              the standby site folder, the next build's (render.publish)
       logs/                 each experiment run's full output (run.worker)

@@ -1,7 +1,8 @@
 """The build manifest: a fingerprint of every input, so a rebuild with nothing changed does nothing.
 
 The fingerprint hashes the path, size and mtime of every file under `site_src/`, `templates/`,
-`i18n/` and the packaged theme (like make), the path and mtime of every folder under `figures/`,
+`i18n/` and the packaged theme (like make) and the path and mtime of every folder there and
+under `figures/`,
 the options that change the output, the versions that matter, and today's date (a digest dated
 in the future appears when its day comes). It is written after a successful build into
 `.mlcollage/manifest.json` beside the project.
@@ -10,15 +11,23 @@ in the future appears when its day comes). It is written after a successful buil
 there is only ever replaced (mlcollage writes a temp file and renames it, `git` unlinks and
 creates), and a replaced, added or removed file moves its folder's mtime. A file of `figures/`
 rewritten in place by hand is not seen by the no-op check; `--force` builds anyway.
+
+The no-op check does not walk the trees again: the last build saved the files and folders its
+walk found (`.mlcollage/inputs.json`), and a stat of each of them gives the same fingerprint
+while nothing was added or removed: an added or removed entry moves its folder's mtime, and a
+listed path that is gone fails the check (`listed_fingerprint`). Only when that differs from
+the last build's is the tree walked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,72 +35,181 @@ from mlcollage.files import MARKER, atomic_write
 from mlcollage.options import packaged_theme
 
 STATE_DIR = ".mlcollage"
+SKIP = ("__pycache__", ".quick")
 
 
-def _walk(root: Path, h: Any) -> None:
-    if not root.exists():
-        h.update(b"missing\0")
-        return
-    stack = [str(root)]
-    entries = []
-    while stack:
-        with os.scandir(stack.pop()) as it:
-            for entry in it:
-                if entry.name in ("__pycache__", ".quick") and entry.is_dir():
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                else:
-                    st = entry.stat()
-                    entries.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}")
-    if entries:  # one update: the same bytes as a line at a time, at a fraction of the calls
-        entries.sort()
-        h.update("\n".join(entries).encode() + b"\n")
-
-
-def _walk_folders(root: Path, h: Any) -> None:
-    """Like `_walk`, for folders only: each folder's path and mtime."""
+def _name(project: Path, root: Path) -> str:
+    """How a root is listed: relative to the project when inside it (a stat of a shorter path
+    is cheaper, and a copied project keeps its fingerprint), else absolute."""
     try:
-        entries = [f"{root}\0{os.stat(root).st_mtime_ns}"]
-    except FileNotFoundError:
-        h.update(b"missing\0")
-        return
-    stack = [str(root)]
+        return str(root.relative_to(project))
+    except ValueError:
+        return str(root)
+
+
+def _list(project: Path, root: str, folders_only: bool = False) -> tuple[list[str], list[str]]:
+    """Every file and every folder under ``root`` (itself included; paths as `_name` gives
+    them), each list sorted; ([], []) when it is missing."""
+    top = project / root
+    if not top.is_dir():
+        return [], []
+    files, dirs, stack = [], [root], [(str(top), root)]
     while stack:
-        with os.scandir(stack.pop()) as it:
+        where, name = stack.pop()
+        with os.scandir(where) as it:
             for entry in it:
-                if entry.is_dir(follow_symlinks=False) and entry.name not in (
-                        "__pycache__", ".quick"):
-                    stack.append(entry.path)
-                    entries.append(f"{entry.path}\0{entry.stat().st_mtime_ns}")
-    entries.sort()
-    h.update(b"folders\0" + "\n".join(entries).encode() + b"\n")
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in SKIP:
+                        stack.append((entry.path, f"{name}/{entry.name}"))
+                        dirs.append(f"{name}/{entry.name}")
+                elif not folders_only:
+                    files.append(f"{name}/{entry.name}")
+    files.sort()
+    dirs.sort()
+    return files, dirs
+
+
+def _stamp(project: Path, root: str, files: list[str], dirs: list[str]) -> tuple[bytes, int]:
+    """What is hashed for one root: each file's path, size and mtime, each folder's path and
+    mtime (a file added or removed moves its folder's); and the newest of those mtimes.
+    Raises OSError when one is gone."""
+    if not dirs:
+        if (project / root).exists():  # listed as missing, there now
+            raise FileExistsError(root)
+        return f"missing\0{root}\n".encode(), 0
+    fd = os.open(project, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        st = functools.partial(os.stat, dir_fd=fd)
+        file_stats = list(map(st, files))
+        dir_stats = list(map(st, dirs))
+    finally:
+        os.close(fd)
+    lines = [f"{p}\0{s.st_size}\0{s.st_mtime_ns}" for p, s in zip(files, file_stats, strict=True)]
+    lines += [f"{p}/\0{s.st_mtime_ns}" for p, s in zip(dirs, dir_stats, strict=True)]
+    newest = max(s.st_mtime_ns for s in (*file_stats, *dir_stats))
+    return "\n".join(lines).encode() + b"\n", newest
+
+
+class Walk:
+    """The files and folders a fingerprint covered, by root: the next no-op check stats just
+    these (`listed_fingerprint`) instead of walking the trees again."""
+
+    def __init__(self) -> None:
+        self.roots: dict[str, tuple[list[str], list[str]]] = {}
+        self.versions: dict[str, Any] = {}
+        """The versions hashed, and the mtime of every `sys.path` folder when they were read."""
+        self.started = time.time_ns()
+        """When the walk began: a listed path changed about then may have changed within the
+        file system clock's tick, unseen (`RACY_NS`)."""
+
+    def add(self, h: Any, project: Path, root: Path, folders_only: bool = False) -> None:
+        name = _name(project, root)
+        files, dirs = self.roots[name] = _list(project, name, folders_only)
+        h.update(_stamp(project, name, files, dirs)[0])
+
+
+RACY_NS = 100_000_000
+"""A listed file or folder whose mtime is this close to the walk's start, or later, is not
+trusted to the stat alone (like git's racily clean entries): file system timestamps come from a
+clock that ticks every few milliseconds, so an entry added in the same tick as the one before
+leaves its folder's mtime where it was. The no-op check then walks the trees."""
+
+_WALKS: dict[str, Walk] = {}
+"""This process's walks by the fingerprint they gave (what `record` saves)."""
+
+
+def _roots(project: Path) -> list[Path]:
+    roots = [project / name for name in ("site_src", "templates", "i18n")]
+    theme = packaged_theme()
+    if theme != (project / "templates").resolve():  # an installed theme (a checkout's is above)
+        roots.append(theme)
+    return roots
+
+
+def _path_stamps() -> dict[str, int]:
+    """The mtime of every folder on `sys.path`: installing, upgrading or removing a
+    distribution adds or removes its `.dist-info` folder in one of them, which moves it."""
+    stamps = {}
+    for entry in sys.path:
+        try:
+            stamps[entry] = os.stat(entry or ".").st_mtime_ns
+        except OSError:
+            continue
+    return stamps
+
+
+def _versions(cached: Any = None) -> dict[str, Any]:
+    """`keys.versions()` with the `sys.path` stamps they were read under; the ``cached`` ones
+    (the last build's) while those stamps are unchanged: no package metadata is read."""
+    stamps = _path_stamps()
+    if isinstance(cached, dict) and cached.get("paths") == stamps:
+        return cached
+    from mlcollage.state.keys import versions
+
+    return {"paths": stamps, "versions": versions()}
+
+
+def _head(settings: dict[str, Any], versions: dict[str, str]) -> str:
+    return json.dumps({"settings": settings, "versions": versions,
+                       "today": dt.date.today().isoformat()}, sort_keys=True, default=str)
 
 
 def source_fingerprint(project: Path, settings: dict[str, Any]) -> str:
     """Hash of what the user edits (site_src/, templates/), the options, versions and the date."""
-    from mlcollage.state.keys import versions
+    walk = Walk()
+    walk.versions = _versions()
+    h = hashlib.sha256(_head(settings, walk.versions["versions"]).encode())
+    for root in _roots(project):
+        walk.add(h, project, root)
+    fp = h.hexdigest()
+    _WALKS[fp] = walk
+    return fp
 
-    h = hashlib.sha256()
-    h.update(
-        json.dumps(
-            {"settings": settings, "versions": versions(), "today": dt.date.today().isoformat()},
-            sort_keys=True,
-            default=str,
-        ).encode()
-    )
-    for name in ("site_src", "templates", "i18n"):
-        _walk(project / name, h)
-    theme = packaged_theme()
-    if theme != (project / "templates").resolve():  # an installed theme (a checkout's is above)
-        _walk(theme, h)
-    return h.hexdigest()
+
+def _figures(project: Path, quick: bool) -> Path:
+    return project / "figures" / ".quick" if quick else project / "figures"
 
 
 def fingerprint(project: Path, source_fp: str, quick: bool) -> str:
-    """The sources' fingerprint combined with `figures/` (results and slides the build reads)."""
+    """The sources' fingerprint combined with `figures/` (results and slides the build reads):
+    the path and mtime of every folder in it."""
     h = hashlib.sha256(source_fp.encode())
-    _walk_folders(project / "figures" / ".quick" if quick else project / "figures", h)
+    walk = Walk()
+    walk.add(h, project, _figures(project, quick), folders_only=True)
+    fp = h.hexdigest()
+    if source_fp in _WALKS:
+        walk.roots = {**_WALKS[source_fp].roots, **walk.roots}
+        walk.versions = _WALKS[source_fp].versions
+        walk.started = min(walk.started, _WALKS[source_fp].started)
+        _WALKS[fp] = walk
+    return fp
+
+
+def listed_fingerprint(project: Path, out: Path, settings: dict[str, Any],
+                       quick: bool) -> str | None:
+    """The fingerprint `fingerprint(source_fingerprint(...))` would give, from a stat of just
+    the files and folders the last build's walk found (no folder is listed again: one added or
+    removed moves its folder's mtime). None when there is no such list, when one of them is
+    gone, or when one changed about when that walk began (`RACY_NS`): then walk."""
+    try:
+        listed = json.loads(walked_path(project).read_text(encoding="utf-8"))[str(out.absolute())]
+        roots = [_name(project, r) for r in _roots(project)]
+        figures = _name(project, _figures(project, quick))
+        if sorted(listed["roots"]) != sorted([*roots, figures]):
+            return None
+        h = hashlib.sha256(_head(settings, _versions(listed.get("versions"))["versions"]).encode())
+        newest = 0
+        for root in roots:
+            lines, latest = _stamp(project, root, *listed["roots"][root])
+            h.update(lines)
+            newest = max(newest, latest)
+        h = hashlib.sha256(h.hexdigest().encode())
+        lines, latest = _stamp(project, figures, *listed["roots"][figures])
+        h.update(lines)
+        if max(newest, latest) >= listed["started"] - RACY_NS:
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
     return h.hexdigest()
 
 
@@ -105,6 +223,12 @@ def read_manifest(project: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def walked_path(project: Path) -> Path:
+    """Per output folder, the files and folders the last build's fingerprint covered, by root
+    (`listed_fingerprint`)."""
+    return project / STATE_DIR / "inputs.json"
 
 
 def fingerprints_path(project: Path) -> Path:
@@ -144,9 +268,27 @@ def record(project: Path, out: Path, fp: str, files: dict[str, str], pages: dict
         "trees": {ino: "files" if held == files else held for ino, held in (trees or {}).items()},
     }
     atomic_write(manifest_path(project), json.dumps(data, sort_keys=True).encode())
+    _record_walk(project, out, fp)
     short = {path: {k: entry.get(k) for k in ("fingerprint", "marker_mtime_ns")}
              for path, entry in builds.items()}  # after the manifest: never ahead of it
     atomic_write(fingerprints_path(project), json.dumps(short, sort_keys=True).encode())
+
+
+def _record_walk(project: Path, out: Path, fp: str) -> None:
+    """Save the walk that gave ``fp`` (before the fingerprint: never behind it)."""
+    walk = _WALKS.get(fp)
+    try:
+        data = json.loads(walked_path(project).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    if walk is None:
+        data.pop(str(out.absolute()), None)
+    else:
+        data[str(out.absolute())] = {"roots": walk.roots, "versions": walk.versions,
+                                     "started": walk.started}
+    atomic_write(walked_path(project), json.dumps(data, sort_keys=True).encode())
 
 
 def previous_build(project: Path, out: Path) -> dict[str, Any]:

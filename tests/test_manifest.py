@@ -1,0 +1,133 @@
+"""The no-op check (issue 26): a stat of the files and folders the last build's walk found
+gives the walk's own fingerprint while nothing changed, and sees every kind of change."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mlcollage.files import MARKER
+from mlcollage.state import manifest
+
+SETTINGS = {"quick": False, "drafts": False}
+PAST = time.time_ns() - 3600 * 10**9  # an hour ago: clear of the racy window
+
+
+def walked(project: Path, settings: dict = SETTINGS) -> str:
+    return manifest.fingerprint(project, manifest.source_fingerprint(project, settings), False)
+
+
+def age(project: Path) -> None:
+    """Every file and folder as if written an hour ago (the recorded walk is then not racy)."""
+    for path in [*project.rglob("*"), project]:
+        os.utime(path, ns=(PAST, PAST))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for rel, text in {"site_src/site.yaml": "title: t\n", "site_src/2020-01/index.md": "m\n",
+                      "site_src/2020-01/a/index.md": "a\n", "templates/base.html": "<p>\n",
+                      "figures/2020-01/a/slide.json": "{}"}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    (tmp_path / "_site").mkdir()
+    (tmp_path / "_site" / MARKER).write_text("")
+    (tmp_path / ".mlcollage").mkdir()
+    age(tmp_path)
+    return tmp_path
+
+
+def record(project: Path) -> str:
+    fp = walked(project)
+    manifest.record(project, project / "_site", fp, {}, {})
+    return fp
+
+
+def listed(project: Path, settings: dict = SETTINGS) -> str | None:
+    return manifest.listed_fingerprint(project, project / "_site", settings, False)
+
+
+def later(path: Path) -> None:
+    """Move ``path``'s mtime a second past the recorded one (a later clock tick)."""
+    os.utime(path, ns=(PAST + 10**9, PAST + 10**9))
+
+
+def test_listed_check_equals_the_walk_while_nothing_changed(project: Path) -> None:
+    fp = record(project)
+    assert listed(project) == fp == walked(project)
+    assert manifest.up_to_date(project, project / "_site", listed(project))
+
+
+def test_no_list_no_listed_check(project: Path) -> None:
+    assert listed(project) is None  # no build recorded: walk
+
+
+def edit_in_place(p: Path) -> None:
+    f = p / "site_src/2020-01/a/index.md"
+    f.write_text("b\n")  # same size
+    later(f)
+
+
+def add_file(p: Path) -> None:
+    (p / "site_src/2020-01/a/fig.png").write_bytes(b"x")
+    later(p / "site_src/2020-01/a")
+
+
+def add_paper(p: Path) -> None:
+    (p / "site_src/2020-01/b").mkdir()
+    (p / "site_src/2020-01/b/index.md").write_text("b\n")
+    later(p / "site_src/2020-01")
+
+
+def remove_file(p: Path) -> None:
+    (p / "site_src/2020-01/a/index.md").unlink()
+    later(p / "site_src/2020-01/a")
+
+
+def new_root(p: Path) -> None:
+    (p / "i18n").mkdir()  # a root that was missing
+
+
+def replace_figure(p: Path) -> None:
+    (p / "figures/2020-01/a/slide.json.new").write_text("{}")
+    os.replace(p / "figures/2020-01/a/slide.json.new", p / "figures/2020-01/a/slide.json")
+    later(p / "figures/2020-01/a")
+
+
+@pytest.mark.parametrize("change", [edit_in_place, add_file, add_paper, remove_file, new_root,
+                                    replace_figure])
+def test_listed_check_sees_every_change(project: Path, change: Callable[[Path], None]) -> None:
+    fp = record(project)
+    change(project)
+    assert listed(project) != fp
+    assert walked(project) != fp  # the walk, which the build then does, agrees
+    age(project)  # (what was just written is racy until then)
+    new = record(project)
+    assert listed(project) == new  # and the next no-op check is a stat again
+
+
+def test_listed_check_sees_a_setting_change(project: Path) -> None:
+    fp = record(project)
+    assert listed(project, {**SETTINGS, "drafts": True}) != fp
+
+
+def test_a_change_about_when_the_walk_began_is_walked(project: Path) -> None:
+    """Changed in the same file-system clock tick as the walk: the stat cannot be trusted."""
+    record(project)
+    f = project / "site_src/2020-01/a/index.md"
+    f.write_text("a\n")  # same size and content; its mtime now: inside the racy window
+    assert listed(project) is None
+
+
+def test_versions_are_read_again_when_a_sys_path_folder_moved(project: Path,
+                                                              monkeypatch) -> None:
+    cached = manifest._versions()
+    assert manifest._versions(cached) is cached  # nothing installed: no metadata read
+    monkeypatch.setattr(manifest, "_path_stamps", lambda: {"/elsewhere": 1})
+    fresh = manifest._versions(cached)
+    assert fresh is not cached and fresh["paths"] == {"/elsewhere": 1}
+    assert fresh["versions"] == cached["versions"]
