@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 _BLOCK_TAG_RE = re.compile(
     r"</?(?:p|div|li|ul|ol|h[1-6]|br|hr|pre|blockquote|table|tr|td|th|dl|dt|dd|figure|figcaption"
@@ -12,6 +13,7 @@ _BLOCK_TAG_RE = re.compile(
 _TAG_RE = re.compile(r"<[^>]+>")
 
 
+@lru_cache(maxsize=1024)  # a summary's text is wanted by its page, the search file, the slide
 def plain_text(html_text: str) -> str:
     """The text of an HTML fragment, whitespace collapsed (for descriptions and alt text)."""
     # block tags separate words; inline ones (a, em, code, MathML tokens) do not: "[x](u)." -> "x."

@@ -9,6 +9,8 @@ import hashlib
 import os
 import re
 import shutil
+import stat
+import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -602,11 +604,24 @@ def _dirs(template_dir: Path | Sequence[Path]) -> list[Path]:
     return [template_dir] if isinstance(template_dir, Path) else [Path(d) for d in template_dir]
 
 
+_HASHED: dict[tuple, str] = {}
+"""`_templates_hash` by the stat of every file it read (serve renders many times a second);
+never for a file changed in the last 2 s (a rewrite within the clock's tick keeps its mtime)."""
+
+
 def _templates_hash(template_dir: Path | Sequence[Path]) -> str:
     """Hash of the templates a build renders with (for each name, the folder that wins)."""
+    stats = tuple((str(p), st.st_mtime_ns, st.st_size, st.st_ino)
+                  for d in _dirs(template_dir) for p in sorted(Path(d).rglob("*"))
+                  if stat.S_ISREG((st := p.stat()).st_mode))
+    if stats in _HASHED:
+        return _HASHED[stats]
     h = hashlib.blake2b(digest_size=16)
     for rel, data in read_templates(template_dir):
         h.update(rel.encode() + b"\0" + data)
+    _HASHED.clear()
+    if all(mtime < time.time_ns() - 2 * 10**9 for _, mtime, _, _ in stats):
+        _HASHED[stats] = h.hexdigest()
     return h.hexdigest()
 
 
