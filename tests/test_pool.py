@@ -193,9 +193,23 @@ def test_template_error_in_a_worker_reads_as_the_serial_one(
     assert results[0][0] == 2 and "no_such_value" in results[0][1]
 
 
-def test_results_come_back_in_task_order_from_every_worker() -> None:
-    tasks = [lambda i=i: (i, os.getpid()) for i in range(9)]
-    got = pool.run_tasks(tasks, [1.0] * 9, 3)
+def meet(folder: Path, n: int) -> None:
+    """Wait until ``n`` processes came here: each worker then holds one of the first tasks, so
+    every worker takes part, however the chunks fall."""
+    (folder / str(os.getpid())).touch()
+    deadline = time.monotonic() + 30
+    while len(list(folder.iterdir())) < n:
+        assert time.monotonic() < deadline, "the workers never met"
+        time.sleep(0.005)
+
+
+def test_results_come_back_in_task_order_from_every_worker(tmp_path: Path) -> None:
+    def task(i: int) -> tuple[int, int]:
+        if i < 3:
+            meet(tmp_path, 3)
+        return i, os.getpid()
+
+    got = pool.run_tasks([lambda i=i: task(i) for i in range(9)], [1.0] * 9, 3)
     assert [i for i, _ in got] == list(range(9))
     pids = {pid for _, pid in got}
     assert os.getpid() in pids and len(pids) == 3
@@ -204,39 +218,68 @@ def test_results_come_back_in_task_order_from_every_worker() -> None:
             os.kill(pid, 0)
 
 
-def test_the_first_failing_task_is_raised_whichever_worker_ran_it() -> None:
-    """Equal weights alternate: tasks 1, 3 in the child, 0, 2, 4 here. Task 3's InputError (from
-    the child, its problems intact) comes before task 4's ValueError, as in a serial loop."""
-    problem = Problem(Path("site_src/x.md"), 3, "bad; expected good")
+def test_chunks_are_consecutive_and_about_equal() -> None:
+    weights = [1.0] * 30 + [5.0] + [0.5] * 20
+    parts = pool.chunks(weights, 2)
+    assert [i for part in parts for i in part] == list(range(len(weights)))
+    size = sum(weights) / (2 * pool.CHUNKS_PER_WORKER)
+    assert all(sum(weights[i] for i in part) <= max(size, max(weights[i] for i in part))
+               for part in parts)
+    assert len(parts) >= pool.CHUNKS_PER_WORKER
 
-    def task(i: int) -> int:
-        if i == 3:
+
+def test_a_childs_input_error_comes_back_with_its_problems(tmp_path: Path) -> None:
+    problem = Problem(Path("site_src/x.md"), 3, "bad; expected good")
+    parent = os.getpid()
+
+    def task() -> None:
+        meet(tmp_path, 2)  # one task each
+        if os.getpid() != parent:
             raise InputError([problem])
-        if i == 4:
-            raise ValueError("later")
-        return i
 
     with pytest.raises(InputError) as info:
-        pool.run_tasks([lambda i=i: task(i) for i in range(6)], [1.0] * 6, 2)
+        pool.run_tasks([task, task], [1.0, 1.0], 2)
     assert info.value.problems == [problem]
     assert str(info.value) == "site_src/x.md:3: bad; expected good"
 
 
+def test_the_first_failing_task_is_raised_not_the_first_to_fail(tmp_path: Path) -> None:
+    """Task 2 fails first (in time), task 1 after it, in the other process: task 1's error is
+    raised, as in a serial loop."""
+    later = tmp_path / "later"
+
+    def task(i: int) -> int:
+        if i < 2:
+            meet(tmp_path / "met", 2)  # tasks 0 and 1 in different processes
+        if i == 1:
+            while not later.exists():  # the other process finished task 0 and failed task 2
+                time.sleep(0.005)
+            raise InputError([Problem(Path("a.md"), 1, "first by index")])
+        if i == 2:
+            later.touch()
+            raise ValueError("first in time")
+        return i
+
+    (tmp_path / "met").mkdir()
+    with pytest.raises(InputError, match="first by index"):
+        pool.run_tasks([lambda i=i: task(i) for i in range(4)], [1.0] * 4, 2)
+
+
 def test_ctrl_c_stops_and_reaps_the_workers(tmp_path: Path) -> None:
     marker = tmp_path / "child.pid"
+    parent = os.getpid()
 
-    def child() -> None:  # task 1: the child's
-        marker.write_text(str(os.getpid()))
-        time.sleep(60)
-
-    def parent() -> None:  # task 0: ours, interrupted once the child runs
-        while not marker.exists() or not marker.read_text():
-            time.sleep(0.01)
+    def either() -> None:
+        if os.getpid() != parent:  # a child: runs until killed
+            marker.write_text(str(os.getpid()))
+            time.sleep(60)
+        while not marker.exists() or not marker.read_text():  # here: interrupted once the
+            time.sleep(0.01)  # child runs the other task
         raise KeyboardInterrupt
 
     t0 = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        pool.run_tasks([parent, child], [1.0, 1.0], 2)
+        pool.run_tasks([either, either], [1.0, 1.0], 2)
     assert time.monotonic() - t0 < 10
     with pytest.raises(ProcessLookupError):
         os.kill(int(marker.read_text()), 0)
