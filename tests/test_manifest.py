@@ -47,8 +47,13 @@ def record(project: Path) -> str:
     return fp
 
 
+def check(project: Path, settings: dict = SETTINGS) -> manifest.Listed | None:
+    return manifest.listed_fingerprints(project, project / "_site", settings, False)
+
+
 def listed(project: Path, settings: dict = SETTINGS) -> str | None:
-    return manifest.listed_fingerprint(project, project / "_site", settings, False)
+    found = check(project, settings)
+    return found and found.fp
 
 
 def later(path: Path) -> None:
@@ -103,11 +108,28 @@ def replace_figure(p: Path) -> None:
 def test_listed_check_sees_every_change(project: Path, change: Callable[[Path], None]) -> None:
     fp = record(project)
     change(project)
-    assert listed(project) != fp
+    found = check(project)
+    assert found is None or found.fp != fp
     assert walked(project) != fp  # the walk, which the build then does, agrees
+    if found is not None and found.whole:  # no folder moved: the build takes these, no walk
+        assert change is edit_in_place
+        source = manifest.source_fingerprint(project, SETTINGS)
+        assert (found.source_fp, found.fp) == (source, walked(project))
+    else:
+        assert change is not edit_in_place
     age(project)  # (what was just written is racy until then)
     new = record(project)
     assert listed(project) == new  # and the next no-op check is a stat again
+
+
+def test_an_edit_in_place_is_recorded_without_a_walk(project: Path, monkeypatch) -> None:
+    record(project)
+    edit_in_place(project)
+    found = check(project)
+    assert found is not None and found.whole
+    monkeypatch.setattr(manifest, "_list", lambda *a: pytest.fail("walked"))
+    manifest.record(project, project / "_site", found.fp, {}, {})  # the walk it stands for
+    assert listed(project) == found.fp
 
 
 def test_listed_check_sees_a_setting_change(project: Path) -> None:

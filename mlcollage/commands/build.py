@@ -14,19 +14,22 @@ def run(opts: Options, args: None = None) -> int:
     from mlcollage.state.manifest import (
         build_settings,
         fingerprint,
-        listed_fingerprint,
+        listed_fingerprints,
         nothing_to_do,
         source_fingerprint,
     )
 
     settings = build_settings(opts)
-    listed = listed_fingerprint(opts.project, opts.out_dir, settings, opts.quick)
-    if listed and nothing_to_do(opts, listed):  # before the heavy imports: a stat per input
+    listed = listed_fingerprints(opts.project, opts.out_dir, settings, opts.quick)
+    if listed and nothing_to_do(opts, listed.fp):  # before the heavy imports: a stat per input
         return EXIT_OK
-    source_fp = source_fingerprint(opts.project, settings)
-    fp = fingerprint(opts.project, source_fp, opts.quick)
-    if listed != fp and nothing_to_do(opts, fp):  # something came and went: the walk says
-        return EXIT_OK
+    if listed and listed.whole:  # files edited in place: what a walk would give
+        source_fp, fp = listed.source_fp, listed.fp
+    else:  # something came or went: walk
+        source_fp = source_fingerprint(opts.project, settings)
+        fp = fingerprint(opts.project, source_fp, opts.quick)
+        if nothing_to_do(opts, fp):
+            return EXIT_OK
     from mlcollage.model import BuildFailed, InputError
     from mlcollage.pipeline import build_site, stop_processes
     from mlcollage.render.publish import OutputError

@@ -15,8 +15,9 @@ rewritten in place by hand is not seen by the no-op check; `--force` builds anyw
 The no-op check does not walk the trees again: the last build saved the files and folders its
 walk found (`.mlcollage/inputs.json`), and a stat of each of them gives the same fingerprint
 while nothing was added or removed: an added or removed entry moves its folder's mtime, and a
-listed path that is gone fails the check (`listed_fingerprint`). Only when that differs from
-the last build's is the tree walked.
+listed path that is gone fails the check (`listed_fingerprints`). When no folder's mtime moved
+(an edit in place) that is the fingerprint the build records, with no walk; only when the
+listing is no longer whole is the tree walked.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,14 +71,16 @@ def _list(project: Path, root: str, folders_only: bool = False) -> tuple[list[st
     return files, dirs
 
 
-def _stamp(project: Path, root: str, files: list[str], dirs: list[str]) -> tuple[bytes, int]:
+def _stamp(project: Path, root: str, files: list[str], dirs: list[str],
+           racy: tuple[int, int] = (0, -1)) -> tuple[bytes, bool, str]:
     """What is hashed for one root: each file's path, size and mtime, each folder's path and
-    mtime (a file added or removed moves its folder's); and the newest of those mtimes.
-    Raises OSError when one is gone."""
+    mtime (a file added or removed moves its folder's); whether any of those mtimes lies in
+    ``racy`` (a closed interval, ns); and a hash of the folders' lines alone (equal: no entry
+    came or went, the listing is still whole). Raises OSError when one is gone."""
     if not dirs:
         if (project / root).exists():  # listed as missing, there now
             raise FileExistsError(root)
-        return f"missing\0{root}\n".encode(), 0
+        return f"missing\0{root}\n".encode(), False, ""
     fd = os.open(project, os.O_RDONLY | os.O_DIRECTORY)
     try:
         st = functools.partial(os.stat, dir_fd=fd)
@@ -85,9 +89,11 @@ def _stamp(project: Path, root: str, files: list[str], dirs: list[str]) -> tuple
     finally:
         os.close(fd)
     lines = [f"{p}\0{s.st_size}\0{s.st_mtime_ns}" for p, s in zip(files, file_stats, strict=True)]
-    lines += [f"{p}/\0{s.st_mtime_ns}" for p, s in zip(dirs, dir_stats, strict=True)]
-    newest = max(s.st_mtime_ns for s in (*file_stats, *dir_stats))
-    return "\n".join(lines).encode() + b"\n", newest
+    folders = "\n".join(f"{p}/\0{s.st_mtime_ns}" for p, s in zip(dirs, dir_stats, strict=True))
+    lo, hi = racy
+    near = any(lo <= s.st_mtime_ns <= hi for s in (*file_stats, *dir_stats))
+    data = "\n".join([*lines, folders]).encode() + b"\n"
+    return data, near, hashlib.sha256(folders.encode()).hexdigest()
 
 
 class Walk:
@@ -98,21 +104,25 @@ class Walk:
         self.roots: dict[str, tuple[list[str], list[str]]] = {}
         self.versions: dict[str, Any] = {}
         """The versions hashed, and the mtime of every `sys.path` folder when they were read."""
-        self.started = time.time_ns()
-        """When the walk began: a listed path changed about then may have changed within the
-        file system clock's tick, unseen (`RACY_NS`)."""
+        self.started = self.ended = time.time_ns()
+        """When the walk began and ended: a listed path changed about then may have changed
+        again within the file system clock's tick, unseen (`RACY_NS`)."""
+        self.folders: dict[str, str] = {}
+        """Per root, the hash of its folders' lines (`_stamp`)."""
 
     def add(self, h: Any, project: Path, root: Path, folders_only: bool = False) -> None:
         name = _name(project, root)
         files, dirs = self.roots[name] = _list(project, name, folders_only)
-        h.update(_stamp(project, name, files, dirs)[0])
+        data, _, self.folders[name] = _stamp(project, name, files, dirs)
+        h.update(data)
+        self.ended = time.time_ns()
 
 
 RACY_NS = 100_000_000
-"""A listed file or folder whose mtime is this close to the walk's start, or later, is not
+"""A listed file or folder whose mtime is within this of the walk (its start to its end) is not
 trusted to the stat alone (like git's racily clean entries): file system timestamps come from a
-clock that ticks every few milliseconds, so an entry added in the same tick as the one before
-leaves its folder's mtime where it was. The no-op check then walks the trees."""
+clock that ticks every few milliseconds, so a file rewritten, or an entry added, in the same
+tick as the change the walk saw keeps the mtime the walk recorded. The check then walks."""
 
 _WALKS: dict[str, Walk] = {}
 """This process's walks by the fingerprint they gave (what `record` saves)."""
@@ -179,38 +189,60 @@ def fingerprint(project: Path, source_fp: str, quick: bool) -> str:
     fp = h.hexdigest()
     if source_fp in _WALKS:
         walk.roots = {**_WALKS[source_fp].roots, **walk.roots}
+        walk.folders = {**_WALKS[source_fp].folders, **walk.folders}
         walk.versions = _WALKS[source_fp].versions
         walk.started = min(walk.started, _WALKS[source_fp].started)
         _WALKS[fp] = walk
     return fp
 
 
-def listed_fingerprint(project: Path, out: Path, settings: dict[str, Any],
-                       quick: bool) -> str | None:
-    """The fingerprint `fingerprint(source_fingerprint(...))` would give, from a stat of just
+@dataclass(frozen=True)
+class Listed:
+    """What `listed_fingerprints` found: the two fingerprints, and whether the listing is
+    still whole (no folder's mtime moved: no entry came or went), so that they are exactly
+    what a walk would give and the build needs no walk."""
+
+    source_fp: str
+    fp: str
+    whole: bool
+
+
+def listed_fingerprints(project: Path, out: Path, settings: dict[str, Any],
+                        quick: bool) -> Listed | None:
+    """The fingerprints `source_fingerprint` and `fingerprint` would give, from a stat of just
     the files and folders the last build's walk found (no folder is listed again: one added or
     removed moves its folder's mtime). None when there is no such list, when one of them is
     gone, or when one changed about when that walk began (`RACY_NS`): then walk."""
+    started = time.time_ns()
     try:
         listed = json.loads(walked_path(project).read_text(encoding="utf-8"))[str(out.absolute())]
         roots = [_name(project, r) for r in _roots(project)]
         figures = _name(project, _figures(project, quick))
         if sorted(listed["roots"]) != sorted([*roots, figures]):
             return None
-        h = hashlib.sha256(_head(settings, _versions(listed.get("versions"))["versions"]).encode())
-        newest = 0
-        for root in roots:
-            lines, latest = _stamp(project, root, *listed["roots"][root])
-            h.update(lines)
-            newest = max(newest, latest)
-        h = hashlib.sha256(h.hexdigest().encode())
-        lines, latest = _stamp(project, figures, *listed["roots"][figures])
-        h.update(lines)
-        if max(newest, latest) >= listed["started"] - RACY_NS:
+        versions = _versions(listed.get("versions"))
+        h = hashlib.sha256(_head(settings, versions["versions"]).encode())
+        window = (listed["started"] - RACY_NS, listed["ended"] + RACY_NS)
+        racy, folders = False, {}
+        for root in [*roots, figures]:
+            if root == figures:
+                source_fp = h.hexdigest()
+                h = hashlib.sha256(source_fp.encode())
+            data, near, folders[root] = _stamp(project, root, *listed["roots"][root], window)
+            h.update(data)
+            racy = racy or near
+        if racy:
             return None
+        whole = folders == listed["folders"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return h.hexdigest()
+    result = Listed(source_fp, h.hexdigest(), whole)
+    if whole:  # what `record` saves after this build, as if it had walked
+        walk = Walk()
+        walk.roots = {root: tuple(listed["roots"][root]) for root in [*roots, figures]}
+        walk.folders, walk.versions, walk.started = folders, versions, started
+        _WALKS[result.source_fp] = _WALKS[result.fp] = walk
+    return result
 
 
 def manifest_path(project: Path) -> Path:
@@ -287,7 +319,8 @@ def _record_walk(project: Path, out: Path, fp: str) -> None:
         data.pop(str(out.absolute()), None)
     else:
         data[str(out.absolute())] = {"roots": walk.roots, "versions": walk.versions,
-                                     "started": walk.started}
+                                     "started": walk.started, "ended": walk.ended,
+                                     "folders": walk.folders}
     atomic_write(walked_path(project), json.dumps(data, sort_keys=True).encode())
 
 
