@@ -80,8 +80,7 @@ def install(md: markdown.Markdown) -> None:
     have codehilite reuse its lexers (`shared_lexer`)."""
     from markdown.extensions import codehilite
 
-    if getattr(codehilite, "get_lexer_by_name", shared_lexer) is not shared_lexer:
-        _STOCK_LEXER.append(codehilite.get_lexer_by_name)
+    if hasattr(codehilite, "get_lexer_by_name"):  # (absent without Pygments)
         codehilite.get_lexer_by_name = shared_lexer
     stock = treeprocessors.InlineProcessor
     if not all(hasattr(stock, f"_InlineProcessor__{m}") for m in ("handleInline", "applyPattern")):
@@ -90,18 +89,19 @@ def install(md: markdown.Markdown) -> None:
         md.treeprocessors.register(GatedInlineProcessor(md), "inline", 20)
 
 
-_STOCK_LEXER: list = []
 _LEXERS: dict[str, object] = {}
 
 
 def shared_lexer(name: str, **options: object) -> object:
-    """codehilite's `get_lexer_by_name`, one lexer per name and options: a Pygments lexer keeps
-    no state between `get_tokens` calls (the same lexer highlights every block of a Sphinx
-    build). An unknown name raises as before, and is not kept."""
+    """Pygments' `get_lexer_by_name` for codehilite, one lexer per name and options: a lexer
+    keeps no state between `get_tokens` calls (the same lexer highlights every block of a
+    Sphinx build). An unknown name raises as before, and is not kept."""
     key = f"{name}\0{sorted(options.items())!r}"
     lexer = _LEXERS.get(key)
     if lexer is None:
-        lexer = _LEXERS[key] = _STOCK_LEXER[0](name, **options)
+        from pygments.lexers import get_lexer_by_name
+
+        lexer = _LEXERS[key] = get_lexer_by_name(name, **options)
     return lexer
 
 

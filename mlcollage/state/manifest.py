@@ -29,6 +29,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,7 @@ def _stamp(project: Path, root: str, files: list[str], dirs: list[str],
 
 class Walk:
     """The files and folders a fingerprint covered, by root: the next no-op check stats just
-    these (`listed_fingerprint`) instead of walking the trees again."""
+    these (`listed_fingerprints`) instead of walking the trees again."""
 
     def __init__(self) -> None:
         self.roots: dict[str, tuple[list[str], list[str]]] = {}
@@ -110,12 +111,13 @@ class Walk:
         self.folders: dict[str, str] = {}
         """Per root, the hash of its folders' lines (`_stamp`)."""
 
-    def add(self, h: Any, project: Path, root: Path, folders_only: bool = False) -> None:
+    def add(self, project: Path, root: Path, folders_only: bool = False) -> bytes:
+        """List ``root`` and stat what it holds: its `_stamp` data."""
         name = _name(project, root)
         files, dirs = self.roots[name] = _list(project, name, folders_only)
         data, _, self.folders[name] = _stamp(project, name, files, dirs)
-        h.update(data)
         self.ended = time.time_ns()
+        return data
 
 
 RACY_NS = 100_000_000
@@ -164,14 +166,27 @@ def _head(settings: dict[str, Any], versions: dict[str, str]) -> str:
                        "today": dt.date.today().isoformat()}, sort_keys=True, default=str)
 
 
+def _source_hash(head: str, parts: Iterable[bytes]) -> str:
+    """`source_fingerprint` from the head and each root's `_stamp` data, in `_roots` order."""
+    h = hashlib.sha256(head.encode())
+    for data in parts:
+        h.update(data)
+    return h.hexdigest()
+
+
+def _combined_hash(source_fp: str, figures: bytes) -> str:
+    """`fingerprint` from the sources' and the `figures/` root's `_stamp` data."""
+    h = hashlib.sha256(source_fp.encode())
+    h.update(figures)
+    return h.hexdigest()
+
+
 def source_fingerprint(project: Path, settings: dict[str, Any]) -> str:
     """Hash of what the user edits (site_src/, templates/), the options, versions and the date."""
     walk = Walk()
     walk.versions = _versions()
-    h = hashlib.sha256(_head(settings, walk.versions["versions"]).encode())
-    for root in _roots(project):
-        walk.add(h, project, root)
-    fp = h.hexdigest()
+    fp = _source_hash(_head(settings, walk.versions["versions"]),
+                      [walk.add(project, root) for root in _roots(project)])
     _WALKS[fp] = walk
     return fp
 
@@ -183,10 +198,8 @@ def _figures(project: Path, quick: bool) -> Path:
 def fingerprint(project: Path, source_fp: str, quick: bool) -> str:
     """The sources' fingerprint combined with `figures/` (results and slides the build reads):
     the path and mtime of every folder in it."""
-    h = hashlib.sha256(source_fp.encode())
     walk = Walk()
-    walk.add(h, project, _figures(project, quick), folders_only=True)
-    fp = h.hexdigest()
+    fp = _combined_hash(source_fp, walk.add(project, _figures(project, quick), folders_only=True))
     if source_fp in _WALKS:
         walk.roots = {**_WALKS[source_fp].roots, **walk.roots}
         walk.folders = {**_WALKS[source_fp].folders, **walk.folders}
@@ -221,22 +234,19 @@ def listed_fingerprints(project: Path, out: Path, settings: dict[str, Any],
         if sorted(listed["roots"]) != sorted([*roots, figures]):
             return None
         versions = _versions(listed.get("versions"))
-        h = hashlib.sha256(_head(settings, versions["versions"]).encode())
         window = (listed["started"] - RACY_NS, listed["ended"] + RACY_NS)
-        racy, folders = False, {}
-        for root in [*roots, figures]:
-            if root == figures:
-                source_fp = h.hexdigest()
-                h = hashlib.sha256(source_fp.encode())
-            data, near, folders[root] = _stamp(project, root, *listed["roots"][root], window)
-            h.update(data)
-            racy = racy or near
-        if racy:
+        stamps = {root: _stamp(project, root, *listed["roots"][root], window)
+                  for root in [*roots, figures]}
+        if any(near for _, near, _ in stamps.values()):
             return None
+        source_fp = _source_hash(_head(settings, versions["versions"]),
+                                 [stamps[root][0] for root in roots])
+        fp = _combined_hash(source_fp, stamps[figures][0])
+        folders = {root: folded for root, (_, _, folded) in stamps.items()}
         whole = folders == listed["folders"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    result = Listed(source_fp, h.hexdigest(), whole)
+    result = Listed(source_fp, fp, whole)
     if whole:  # what `record` saves after this build, as if it had walked
         walk = Walk()
         walk.roots = {root: tuple(listed["roots"][root]) for root in [*roots, figures]}
@@ -259,7 +269,7 @@ def read_manifest(project: Path) -> dict[str, Any]:
 
 def walked_path(project: Path) -> Path:
     """Per output folder, the files and folders the last build's fingerprint covered, by root
-    (`listed_fingerprint`)."""
+    (`listed_fingerprints`)."""
     return project / STATE_DIR / "inputs.json"
 
 
