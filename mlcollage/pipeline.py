@@ -23,6 +23,7 @@ def build_site(
     defer_runs: bool = False,
     fingerprints: tuple[str, str] | None = None,
     state: BuildState | None = None,
+    held: bool | None = None,
 ) -> Site:
     """Build the site into ``opts.out_dir``; the previous site stays unless everything succeeded.
 
@@ -31,12 +32,23 @@ def build_site(
     ``fingerprints``: (sources, sources + figures) if the caller just took them (no-op check).
     ``state`` (serve): the build state kept in memory from the last rebuild
     (`BuildState.open(..., in_memory=True)`), with the paths changed since.
+    ``held``: the caller holds the build lock already (`build`: its no-op check is under it);
+    what `build_lock` yielded.
     """
+    if held is not None:
+        return _locked_build(held, opts, extra_head, defer_runs, fingerprints, state)
     with build_lock(opts.state_dir, "serve" if extra_head else "build",
                     create=opts.src.is_dir()) as clean:
-        if not clean:  # the last build was killed: remove its half-written files
-            remove_temp_files(opts.figures)
-        return _build(opts, extra_head, defer_runs, fingerprints, state)
+        return _locked_build(clean, opts, extra_head, defer_runs, fingerprints, state)
+
+
+def _locked_build(
+    clean: bool, opts: Options, extra_head: str, defer_runs: bool,
+    fingerprints: tuple[str, str] | None, state: BuildState | None,
+) -> Site:
+    if not clean:  # the last build was killed: remove its half-written files
+        remove_temp_files(opts.figures)
+    return _build(opts, extra_head, defer_runs, fingerprints, state)
 
 
 def stop_processes() -> None:

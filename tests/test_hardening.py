@@ -157,16 +157,47 @@ def test_two_builds_at_once_wait_for_each_other(frozen: Path, tmp_path: Path) ->
     ]
     errs = [p.communicate(timeout=300)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], errs
-    waited = [e for e in errs if "mlcollage: waiting for build pid" in e]
     published = [e for e in errs if "mlcollage: published" in e]
-    # one waited for the other, or the second found the first's site up to date
-    assert len(waited) == 1 or any("nothing changed" in e for e in errs), errs
-    assert published
+    up_to_date = [e for e in errs if "nothing changed" in e]
+    # the no-op check is under the lock: whichever came second (waiting or not) finds the
+    # first's site up to date, and builds nothing
+    assert len(published) == 1 and len(up_to_date) == 1, errs
     cold = make_project(tmp_path / "cold")
     shutil.rmtree(cold / "figures")
     shutil.copytree(project / "figures", cold / "figures")
     build(cold)
     assert snapshot(project / "_site") == snapshot(cold / "_site")  # whole, and the same bytes
+
+
+def test_a_build_that_waited_checks_again_and_finds_the_site_up_to_date(frozen: Path) -> None:
+    """The waiter's no-op check runs after the lock is its own, not before it waited."""
+    import dataclasses
+    import subprocess
+    import sys
+
+    from mlcollage.commands import build as build_command
+    from mlcollage.options import Options
+    from mlcollage.state.lock import build_lock
+
+    project = frozen
+    build(project)
+    paper = project / ALPHA / "index.md"
+    paper.write_text(paper.read_text() + "\nOne more sentence.\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    opts = dataclasses.replace(Options(project=project), verbosity=-1)
+    with build_lock(opts.state_dir, "test") as clean:
+        waiter = subprocess.Popen(
+            [sys.executable, "-m", "mlcollage.cli", "build", "-C", str(project)],
+            stderr=subprocess.PIPE, text=True, env=env)
+        assert waiter.stderr is not None
+        first = waiter.stderr.readline()  # it sees the edit only after the lock is its own
+        assert "mlcollage: waiting for test pid" in first, first
+        assert build_command._run_locked(opts, clean) == 0  # the edit, built under our lock
+    rest = waiter.communicate(timeout=300)[1]
+    assert waiter.returncode == 0, rest
+    assert "nothing changed" in rest and "published" not in rest, rest
+    assert "One more sentence." in (project / "_site" / ALPHA.split("site_src/")[-1]
+                                    / "index.html").read_text()
 
 
 def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:

@@ -11,6 +11,14 @@ from mlcollage.options import EXIT_FAILED, EXIT_INPUT, EXIT_OK, Options
 def run(opts: Options, args: None = None) -> int:
     if (missing := no_site(opts)) is not None:
         return missing
+    from mlcollage.state.lock import build_lock
+
+    # the no-op check is under the lock: a build that waited for another finds its site
+    with build_lock(opts.state_dir, "build") as clean:
+        return _run_locked(opts, clean)
+
+
+def _run_locked(opts: Options, clean: bool) -> int:
     from mlcollage.state.manifest import (
         build_settings,
         fingerprint,
@@ -35,7 +43,7 @@ def run(opts: Options, args: None = None) -> int:
     from mlcollage.render.publish import OutputError
 
     try:
-        build_site(opts, fingerprints=(source_fp, fp))
+        build_site(opts, fingerprints=(source_fp, fp), held=clean)
     except InputError as exc:
         return report_input(exc)
     except OutputError as exc:
