@@ -54,11 +54,14 @@ LIVE_SCRIPT = """<script type="module">/* mlcollage serve: live reload (not in p
     if (seen !== null && now !== seen) { location.reload(); return; }
     seen = now; overlay(s.error);
   }
-  if (window.EventSource) {  /* pushed by the server when a rebuild is done */
+  function listen() {  /* pushed by the server when a rebuild is done */
     var events = new EventSource("/__mlcollage/events");
     events.onmessage = function (e) { update(JSON.parse(e.data)); };
-    return;  /* EventSource reconnects by itself when the server restarts */
+    events.onerror = function () {  /* it reconnects by itself while the server is down, but */
+      if (events.readyState === 2) { setTimeout(listen, 300); }  /* gives up on a bad answer */
+    };
   }
+  if (window.EventSource) { listen(); return; }
   function poll() {  /* no EventSource: ask every 400 ms */
     fetch("/__mlcollage/status", {cache: "no-store"}).then(function (r) { return r.json(); })
       .then(update).catch(function () {}).finally(function () { setTimeout(poll, 400); });

@@ -44,6 +44,19 @@ def stop(proc: subprocess.Popen) -> None:
     proc.wait(timeout=20)
 
 
+def shows(page, text: str, project: Path, timeout: int = 10_000) -> None:
+    """Wait until the page shows ``text``; on a timeout, fail with what the servers printed."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function("t => document.body.innerText.includes(t)", arg=text,
+                               timeout=timeout)
+    except PlaywrightTimeout:
+        logs = "\n".join(f"--- {log.name}\n{log.read_text()}"
+                         for log in sorted(project.parent.glob("serve-*.log")))
+        pytest.fail(f"the page never showed {text!r} ({page.url}):\n{logs}")
+
+
 @pytest.fixture
 def served(tmp_path: Path):
     project = make_project(tmp_path / "proj")
@@ -69,8 +82,7 @@ def test_edit_reloads_the_page_by_push_and_errors_show_the_overlay(served, brows
     index = project / ALPHA / "index.md"
     good = index.read_text()
     index.write_text(good.replace("fits a line", "fits a pushed line"))
-    page.wait_for_function("() => document.body.innerText.includes('fits a pushed line')",
-                           timeout=10_000)
+    shows(page, "fits a pushed line", project)
     assert page.evaluate("window.__marker") is None  # a reload, not an edit in place
     assert polled == []  # the status endpoint was never asked: the push did it
 
@@ -79,15 +91,40 @@ def test_edit_reloads_the_page_by_push_and_errors_show_the_overlay(served, brows
     assert "the last edit did not build" in alert.text_content()
     assert "index.md:2: invalid YAML" in alert.text_content()
     index.write_text(good.replace("fits a line", "fits a mended line"))
-    page.wait_for_function("() => document.body.innerText.includes('fits a mended line')",
-                           timeout=10_000)
+    shows(page, "fits a mended line", project)
     assert page.query_selector("pre[role=alert]") is None
 
     port = int(url.rstrip("/").rsplit(":", 1)[1])  # restart on the same port: the tab reconnects
     stop(procs[0])
     index.write_text(good.replace("fits a line", "fits a restarted line"))
     procs[0], _ = start(project, port)  # its count starts again: the tab reloads all the same
-    page.wait_for_function("() => document.body.innerText.includes('fits a restarted line')",
-                           timeout=20_000)
+    shows(page, "fits a restarted line", project, timeout=20_000)
     assert polled == []
+    page.close()
+
+
+def test_an_event_stream_answered_with_an_error_is_opened_again(served, browser) -> None:
+    """A bad answer (a proxy's 502 while the server restarts) ends an EventSource for good;
+    the page opens a new one."""
+    project, url, _ = served
+    page = browser.new_page()
+    asked: list[str] = []
+
+    def first_refused(route):
+        asked.append(route.request.url)
+        if len(asked) == 1:
+            route.fulfill(status=502, body="bad gateway")
+        else:
+            route.continue_()
+
+    page.route("**/__mlcollage/events", first_refused)
+    page.goto(url + PAGE)
+    for _ in range(100):  # the page asks again 300 ms after the bad answer
+        if len(asked) >= 2:
+            break
+        page.wait_for_timeout(50)
+    assert len(asked) >= 2, asked
+    index = project / ALPHA / "index.md"
+    index.write_text(index.read_text().replace("fits a line", "fits a second-stream line"))
+    shows(page, "fits a second-stream line", project)
     page.close()
