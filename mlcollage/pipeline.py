@@ -101,7 +101,9 @@ def _build(
         o.status not in ("cached", "stale") for o in outcomes.values())
     if figures_changed:  # a worker killed in a write (a timeout) left its temp file
         remove_temp_files(opts.figures)
-    state.commit(opts, hashes, pages.keys, trees, figures_changed=figures_changed)
-    if state.in_memory:  # serve: the next prose edit re-renders from this build
-        state.snapshot = (site, outcomes, slides)
+    snapshot = (site, outcomes, slides)  # the next prose edit re-renders from this build
+    state.commit(opts, hashes, pages.keys, trees, figures_changed=figures_changed,
+                 snapshot=None if state.in_memory else snapshot)
+    if state.in_memory:  # serve: kept in memory
+        state.snapshot = snapshot
     return site

@@ -1,5 +1,5 @@
-"""serve's quick rebuild of a prose edit: re-read the changed `index*.md` files, re-render only
-the pages they can change, write just those files into the served folder.
+"""The quick rebuild of a prose edit, in serve and in `mlcollage build`: re-read the changed
+`index*.md` files, re-render only the pages they can change, write just those files.
 
 The common edit while previewing is a summary, intro or header field of a month or paper that
 exists already. Then nothing runs (the experiments are the last build's), the set of pages and
@@ -7,8 +7,13 @@ files is the last build's, and the pages that can change are the edited months' 
 tag pages of the edited papers' tags, home, archive, feed and the months' years' search files;
 each is re-rendered only when its key changed (`mlcollage.render.pages`). Anything else (a file
 added or removed, a template, site.yaml, a catalog, an experiment, a slide to draw, a page that
-would come or go) is not quick: `quick_rebuild` returns False and serve runs the full rebuild.
-The output equals the full rebuild's byte for byte (tests/test_edit_cost.py).
+would come or go) is not quick: `quick_pages` returns None and serve or the build runs the
+full rebuild. The output equals the full rebuild's byte for byte (tests/test_edit_cost.py,
+tests/test_quick_build.py).
+
+serve keeps the last build in memory and knows the changed paths from its watcher;
+`mlcollage build` reads the last full build's snapshot and the memos from `.mlcollage/`, and
+the no-op check's stat of every listed input names the changed files (`Listed.changed`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -81,16 +87,18 @@ def _carded(old: Site, new: Site, months: set[str]) -> set[str] | None:
     return out
 
 
-def _same_shape(old: Site, new: Site, months: set[str]) -> bool:
-    """Same months, papers, experiments and fallbacks; in the edited months the same dates
-    (the sitemap)."""
+def _same_shape(old: Site, new: Site) -> bool:
+    """Same months, papers, experiments and fallbacks, and the same dates (the sitemap).
+
+    Only the shape: ``old`` may be older than the last build (`mlcollage build` re-renders from
+    the last full build's snapshot, and prose edits since changed texts, never the shape)."""
     for a, b in zip(old.languages(), new.languages(), strict=True):
         if [d.month for d in a.digests] != [d.month for d in b.digests]:
             return False
         for da, db in zip(a.digests, b.digests, strict=True):
-            if da is db or (da.month not in months and da == db):
+            if da is db:
                 continue
-            if da.month not in months or da.date != db.date or da.draft != db.draft:
+            if da.date != db.date or da.draft != db.draft:
                 return False
             if [(p.slug, p.experiment, p.number, p.fallback) for p in da.papers] != [
                     (p.slug, p.experiment, p.number, p.fallback) for p in db.papers]:
@@ -113,12 +121,23 @@ def _merge_slides(slides: Any, part: Any) -> Any:
                                pdfs={**slides.pdfs, **part.pdfs}, langs=langs, drawn=0)
 
 
-def quick_rebuild(opts: Options, state: Any, changes: Mapping[str, str],
-                  extra_head: str = "") -> bool:
-    """Rebuild ``opts.out_dir`` after ``changes`` (path -> kind) if the edit is quick (module
-    doc); False, with nothing written, when it is not (the caller runs the full rebuild).
-    ``state``: serve's in-memory `BuildState` after a successful build. A bad edit raises
-    `InputError` as the full rebuild would."""
+@dataclasses.dataclass
+class Quick:
+    """A prose edit's new pages: the files whose bytes changed, every output file's hash and
+    every page's key after it, and the build it makes (for the next edit)."""
+
+    files: dict[str, bytes]
+    hashes: dict[str, str]
+    pages: dict[str, str]
+    snapshot: tuple[Site, Any, Any]
+    rendered: int
+
+
+def quick_pages(opts: Options, state: Any, changes: Mapping[str, str],
+                extra_head: str = "") -> Quick | None:
+    """The pages a prose edit (module doc) changes, rendered from ``state`` (its snapshot, memos
+    and last build; no other change since it) after ``changes`` (path -> kind); None when the
+    edit is not quick. Writes nothing. A bad edit raises `InputError` as the full build would."""
     from mlcollage.content.load import load
     from mlcollage.draw.step import draw_step
     from mlcollage.model import InputError, series_numbers
@@ -128,20 +147,20 @@ def quick_rebuild(opts: Options, state: Any, changes: Mapping[str, str],
     from mlcollage.run.store import Store
 
     if state.snapshot is None or state.changed or not state.last.get("files") or not changes:
-        return False
+        return None
     old, outcomes, slides = state.snapshot
     months = edited_months(opts.src, old, changes)
     if not months:
-        return False
+        return None
     site = load(opts, state.loaded, frozenset(changes))
-    tags = _carded(old, site, months) if _same_shape(old, site, months) else None
+    tags = _carded(old, site, months) if _same_shape(old, site) else None
     if tags is None:
-        return False
+        return None
     md = Markup(memo=state.markdown)
     part = draw_step(_part(site, months), outcomes, Store(opts.figures), opts, state.slide_keys,
                      md, numbers=series_numbers(site))
     if part.drawn:  # figures/ changed (a slide shows the edit): the full rebuild copies them
-        return False
+        return None
     slides = _merge_slides(slides, part)
     pages = render_step(site, outcomes, slides, opts, state, md, extra_head, months, tags)
     last = state.last
@@ -153,19 +172,63 @@ def quick_rebuild(opts: Options, state: Any, changes: Mapping[str, str],
         raise InputError(problems)
     hashes = {rel: content_hash(data) for rel, data in files.items()}
     if not hashes.keys() <= last["files"].keys():  # a file that came: not quick after all
+        return None
+    changed = {rel: data for rel, data in files.items() if hashes[rel] != last["files"][rel]}
+    return Quick(changed, {**last["files"], **hashes}, {**last["pages"], **pages.keys},
+                 (site, outcomes, slides), len(files))
+
+
+def quick_rebuild(opts: Options, state: Any, changes: Mapping[str, str],
+                  extra_head: str = "") -> bool:
+    """serve: rebuild ``opts.out_dir`` after ``changes`` (path -> kind) if the edit is quick
+    (module doc); False, with nothing written, when it is not (the caller runs the full
+    rebuild). ``state``: serve's in-memory `BuildState` after a successful build. A bad edit
+    raises `InputError` as the full rebuild would."""
+    quick = quick_pages(opts, state, changes, extra_head)
+    if quick is None:
         return False
-    for rel, data in files.items():
-        if hashes[rel] != last["files"][rel]:
-            # by rename, never in place: the standby folder shares unchanged files (hard links)
-            atomic_write(opts.out_dir / rel, data, durable=False)
+    for rel, data in quick.files.items():
+        # by rename, never in place: the standby folder shares unchanged files (hard links)
+        atomic_write(opts.out_dir / rel, data, durable=False)
+    last = state.last
     live = str(os.stat(opts.out_dir).st_ino)
     trees = dict(last.get("trees") or {})
     if live in trees:
-        trees[live] = {**trees[live], **hashes}
-    state.last = {"files": {**last["files"], **hashes}, "pages": {**last["pages"], **pages.keys},
-                  "trees": trees}
+        trees[live] = {**trees[live], **{rel: quick.hashes[rel] for rel in quick.files}}
+    state.last = {"files": quick.hashes, "pages": quick.pages, "trees": trees}
     for memo in (state.loaded, state.markdown, state.slide_keys):
         memo.merge()
-    state.snapshot = (site, outcomes, slides)
+    state.snapshot = quick.snapshot
     state.changed = frozenset()
+    return True
+
+
+def quick_build(opts: Options, listed: Any) -> bool:
+    """`mlcollage build` after a prose edit: the pages it changes, rendered from the last full
+    build's snapshot and the memos on disk, published as the full build publishes (the standby
+    site folder brought up to date, then swapped in: the output is always a whole site), and
+    recorded. ``listed``: the no-op check's `Listed`, which names the files that changed
+    since the last build (all of them: nothing else is looked at). False, with nothing
+    written, when the edit is not quick: the caller builds in full."""
+    from mlcollage.render.publish import publish
+    from mlcollage.state import BuildState
+    from mlcollage.state.manifest import build_settings
+
+    if not listed.changed or opts.force or opts.no_cache or opts.no_run:
+        return False
+    state = BuildState.open(opts, build_settings(opts), (listed.source_fp, listed.fp))
+    if not state.last.get("files") or (snapshot := state.read_snapshot(opts)) is None:
+        return False
+    state.snapshot, state.changed = snapshot, frozenset()
+    root = opts.project.absolute()
+    quick = quick_pages(opts, state, {str(root / rel): "modified" for rel in listed.changed})
+    if quick is None:
+        return False
+    trees = publish(quick.files, {}, opts.out_dir, quick.hashes, state.last.get("trees"),
+                    opts.state_dir)
+    state.commit(opts, quick.hashes, quick.pages, trees, figures_changed=False, partial=True)
+    if opts.verbosity >= 0:
+        print(f"mlcollage: published {len(quick.hashes)} files to {opts.out_dir} (a prose "
+              f"edit: {quick.rendered} pages rendered, {len(quick.files)} changed)",
+              file=sys.stderr)
     return True

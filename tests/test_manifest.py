@@ -137,12 +137,28 @@ def test_listed_check_sees_a_setting_change(project: Path) -> None:
     assert listed(project, {**SETTINGS, "drafts": True}) != fp
 
 
-def test_a_change_about_when_the_walk_began_is_walked(project: Path) -> None:
-    """Changed in the same file-system clock tick as the walk: the stat cannot be trusted."""
+def test_a_folder_changed_about_when_the_walk_began_is_walked(project: Path) -> None:
+    """An entry added in the same file-system clock tick as the walk need not move its
+    folder's mtime: the folder's stat cannot be trusted, and the check lists again."""
+    (project / "site_src/2020-01/b.md").write_text("b\n")  # the folder's mtime: now
     record(project)
-    f = project / "site_src/2020-01/a/index.md"
-    f.write_text("a\n")  # same size and content; its mtime now: inside the racy window
     assert listed(project) is None
+
+
+def test_a_file_changed_about_when_the_walk_began_is_compared_by_content(project: Path) -> None:
+    """Rewritten in the walk's clock tick, a file can keep the size and mtime the walk saw: its
+    content is compared with the hash the walk took of it."""
+    f = project / "site_src/2020-01/a/index.md"
+    f.write_text("a\n")  # now: inside the coming walk's racy window
+    mtime = f.stat().st_mtime_ns
+    fp = record(project)
+    found = check(project)
+    assert found is not None and found.trusted and found.fp == fp and found.changed == ()
+    f.write_text("b\n")
+    os.utime(f, ns=(mtime, mtime))  # same size and mtime, other bytes
+    found = check(project)
+    assert found is not None and found.fp == fp  # the stat cannot tell...
+    assert not found.trusted and found.changed == ("site_src/2020-01/a/index.md",)  # ...this can
 
 
 def test_versions_are_read_again_when_a_sys_path_folder_moved(project: Path,

@@ -29,20 +29,26 @@ def _run_locked(opts: Options, clean: bool) -> int:
 
     settings = build_settings(opts)
     listed = listed_fingerprints(opts.project, opts.out_dir, settings, opts.quick)
-    if listed and nothing_to_do(opts, listed.fp):  # before the heavy imports: a stat per input
+    trusted = listed is None or listed.trusted  # else a racy file's content changed
+    if listed and trusted and nothing_to_do(opts, listed.fp):  # a stat per input, no heavy import
         return EXIT_OK
     if listed and listed.whole:  # files edited in place: what a walk would give
         source_fp, fp = listed.source_fp, listed.fp
     else:  # something came or went: walk
         source_fp = source_fingerprint(opts.project, settings)
         fp = fingerprint(opts.project, source_fp, opts.quick)
-        if nothing_to_do(opts, fp):
+        if trusted and nothing_to_do(opts, fp):
             return EXIT_OK
     from mlcollage.model import BuildFailed, InputError
     from mlcollage.pipeline import build_site, stop_processes
     from mlcollage.render.publish import OutputError
 
     try:
+        if listed and listed.whole and listed.changed:  # edited in place: maybe a prose edit,
+            from mlcollage.quick import quick_build  # which re-renders only what it changes
+
+            if quick_build(opts, listed):
+                return EXIT_OK
         build_site(opts, fingerprints=(source_fp, fp), held=clean)
     except InputError as exc:
         return report_input(exc)

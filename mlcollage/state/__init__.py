@@ -8,6 +8,8 @@ store (`mlcollage.run.store`).
       load-memo.pickle      validated Papers, by their files' stat        (content.load)
       markdown-memo.pickle  HTML by the Markdown text's hash              (render.markdown)
       slide-memo.pickle     slide and digest-PDF keys, by stat or inputs  (draw.step)
+      snapshot.pickle       the last full build's site, outcomes and slides: a prose edit
+                            re-renders from it (mlcollage.quick)
       jinja/                compiled templates                            (render.pages)
       manifest.json         per output folder: the inputs' fingerprint, each file's hash,
                             each page's key, what the live and standby site folders hold
@@ -24,15 +26,17 @@ It is saved only by `commit`, after a build succeeded: a failed build leaves it 
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlcollage.files import MARKER
+from mlcollage.files import MARKER, atomic_write
 from mlcollage.options import Options
 from mlcollage.state import manifest
 from mlcollage.state.memo import Memo
 
+SNAPSHOT = "snapshot.pickle"
 MEMOS = {"loaded": "load-memo.pickle", "markdown": "markdown-memo.pickle",
          "slide_keys": "slide-memo.pickle"}
 
@@ -74,7 +78,10 @@ class BuildState:
             return cls(folder, in_memory=True, **memos)
         source_fp, fp = fingerprints or (manifest.source_fingerprint(opts.project, settings), "")
         last = {} if folder is None else manifest.previous_build(opts.project, opts.out_dir)
-        if not (opts.out_dir / MARKER).exists():
+        try:  # a build killed between its swap and its record left the record of another site
+            if (opts.out_dir / MARKER).stat().st_mtime_ns != last.get("marker_mtime_ns"):
+                last = {}
+        except OSError:
             last = {}
         return cls(folder, last=last, source_fp=source_fp, fp=fp, **memos)
 
@@ -88,8 +95,12 @@ class BuildState:
         self.last = {}
 
     def commit(self, opts: Options, hashes: dict[str, str], pages: dict[str, str],
-               trees: dict[str, dict[str, str]], figures_changed: bool) -> None:
-        """Save the memos, then record the build: only ever after it succeeded."""
+               trees: dict[str, dict[str, str]], figures_changed: bool,
+               snapshot: Any = None, partial: bool = False) -> None:
+        """Save the memos, then record the build: only ever after it succeeded.
+        ``snapshot``: (site, outcomes, slides) of this build, saved for the prose edits after
+        it; ``partial`` (a prose edit, `mlcollage.quick`): the memos keep what it did not look
+        at, and the last snapshot stays the one recorded."""
         if self.in_memory:  # the next rebuild starts from this one, in memory
             for name in MEMOS:
                 getattr(self, name).roll()
@@ -99,8 +110,28 @@ class BuildState:
         if self.folder is None:
             return
         for name in MEMOS:
-            getattr(self, name).save()
+            getattr(self, name).save(merged=partial)
         fp = self.fp
         if figures_changed or not fp:
             fp = manifest.fingerprint(opts.project, self.source_fp, opts.quick)
-        manifest.record(opts.project, opts.out_dir, fp, hashes, pages, trees)
+        token = self.last.get("snapshot") if partial else None
+        if snapshot is not None:  # before the record that names it: never behind it
+            token = fp
+            data = {"token": token, "out": str(opts.out_dir.absolute()), "snapshot": snapshot}
+            atomic_write(self.folder / SNAPSHOT,
+                         pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        manifest.record(opts.project, opts.out_dir, fp, hashes, pages, trees, token)
+
+    def read_snapshot(self, opts: Options) -> Any:
+        """The snapshot the last build into this output folder recorded, else None."""
+        token = self.last.get("snapshot")
+        if self.folder is None or not token:
+            return None
+        try:
+            with open(self.folder / SNAPSHOT, "rb") as fh:
+                data = pickle.load(fh)
+        except Exception:  # noqa: BLE001 - unreadable (any cause): a full build instead
+            return None
+        if data.get("token") != token or data.get("out") != str(opts.out_dir.absolute()):
+            return None
+        return data["snapshot"]

@@ -119,9 +119,21 @@ class Memo:
             self.used[name] = (key, value)
             self.added = True
 
-    def save(self) -> None:
-        """Write the entries this build used or added, when they differ from the file's."""
-        if self.path is None or (not self.added and len(self.used) == len(self.old)):
+    def save(self, merged: bool = False) -> None:
+        """Write the entries this build used or added, when they differ from the file's;
+        ``merged`` (a prose edit, which looked at a few months): those joined to the file's, as
+        `merge` joins them, and nothing else dropped."""
+        if self.path is None:
             return
-        data = {"code": code_key(), "entries": self.used}
+        if merged:
+            stale = any(name in self.old for name in self.missed - self.used.keys())
+            if not (self.added or stale):
+                return
+            self.merge()
+            entries = self.old
+        elif not self.added and len(self.used) == len(self.old):
+            return
+        else:
+            entries = self.used
+        data = {"code": code_key(), "entries": entries}
         atomic_write(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
