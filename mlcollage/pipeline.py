@@ -7,6 +7,7 @@ from mlcollage.draw.step import draw_step
 from mlcollage.files import remove_temp_files
 from mlcollage.model import Site
 from mlcollage.options import Options
+from mlcollage.processes import stop_processes  # noqa: F401 - the CLI's and serve's
 from mlcollage.render.markdown import Markup
 from mlcollage.render.pages import markdown_texts, read_templates, render_step
 from mlcollage.render.publish import check_output, publish_step
@@ -49,29 +50,6 @@ def _locked_build(
     if not clean:  # the last build was killed: remove its half-written files
         remove_temp_files(opts.figures)
     return _build(opts, extra_head, defer_runs, fingerprints, state)
-
-
-def stop_processes() -> None:
-    """Stop the fork server (the run and draw steps' workers fork from it) if one was started:
-    no process outlives the command, and `time` counts every worker's CPU (the server reaps the
-    workers, we reap the server). The next build in this process starts a new one.
-
-    `MLCOLLAGE_KEEP_FORKSERVER=1` keeps it for a long-lived process that builds many times in
-    process (the test suite: each new server imports torch again)."""
-    import os
-    import sys
-
-    if os.environ.get("MLCOLLAGE_KEEP_FORKSERVER") == "1":
-        return
-
-    if "multiprocessing.forkserver" in sys.modules:
-        from multiprocessing import forkserver
-
-        forkserver._forkserver._stop()  # noqa: SLF001 - the stdlib's one way to stop it
-    if "multiprocessing.resource_tracker" in sys.modules:  # after the server, which holds it
-        from multiprocessing import resource_tracker
-
-        resource_tracker._resource_tracker._stop()  # noqa: SLF001
 
 
 def _build(

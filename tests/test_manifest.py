@@ -169,3 +169,17 @@ def test_versions_are_read_again_when_a_sys_path_folder_moved(project: Path,
     fresh = manifest._versions(cached)
     assert fresh is not cached and fresh["paths"] == {"/elsewhere": 1}
     assert fresh["versions"] == cached["versions"]
+
+
+def test_a_long_listing_is_stated_over_two_processes_alike(project: Path, monkeypatch) -> None:
+    fp = record(project)
+    serial = check(project)
+    monkeypatch.setattr(manifest, "PARALLEL_STATS", 1)  # every listing is long
+    forked = check(project)
+    assert forked == serial and forked is not None and forked.fp == fp
+    paths = ["site_src/site.yaml", "site_src/2020-01/a/index.md", "templates/base.html"]
+    assert manifest._stat_numbers(project, paths) == manifest._stat_serial(project, paths)
+    (project / "templates/base.html").unlink()  # in the child's half: gone, the check walks
+    with pytest.raises(FileNotFoundError):
+        manifest._stat_numbers(project, paths)
+    assert check(project) is None

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mlcollage"
 
 RANK = {
     # leaves: import nothing of mlcollage
-    "options": 0, "model": 0, "files": 0, "text": 0, "experiment": 0, "i18n": 0,
+    "options": 0, "model": 0, "files": 0, "text": 0, "experiment": 0, "i18n": 0, "processes": 0,
     "state": 1,      # .mlcollage/: the disposable build state
     "content": 2,    # step 1: load and validate
     "run": 3,        # step 2
@@ -21,7 +21,7 @@ RANK = {
     "draw": 4,       # step 3
     "render": 5,     # step 4 (and publish)
     "pipeline": 6,   # the flow
-    "quick": 6,      # serve's quick rebuild of a prose edit: a short flow beside it
+    "quick": 6,      # the quick rebuild of a prose edit (serve, build): a short flow beside it
     "commands": 7,   # one module per verb
     "cli": 8,        # argparse -> Options -> a verb
 }

@@ -40,7 +40,6 @@ def _run_locked(opts: Options, clean: bool) -> int:
         if trusted and nothing_to_do(opts, fp):
             return EXIT_OK
     from mlcollage.model import BuildFailed, InputError
-    from mlcollage.pipeline import build_site, stop_processes
     from mlcollage.render.publish import OutputError
 
     try:
@@ -49,6 +48,8 @@ def _run_locked(opts: Options, clean: bool) -> int:
 
             if quick_build(opts, listed):
                 return EXIT_OK
+        from mlcollage.pipeline import build_site  # not for a prose edit: the run step's imports
+
         build_site(opts, fingerprints=(source_fp, fp), held=clean)
     except InputError as exc:
         return report_input(exc)
@@ -61,5 +62,7 @@ def _run_locked(opts: Options, clean: bool) -> int:
         )
         return EXIT_FAILED
     finally:
+        from mlcollage.processes import stop_processes
+
         stop_processes()
     return EXIT_OK

@@ -286,7 +286,7 @@ class Server:
             self.close()
 
     def close(self) -> None:
-        from mlcollage.pipeline import stop_processes
+        from mlcollage.processes import stop_processes
 
         self.stop.set()
         self.state.close()  # the event streams end

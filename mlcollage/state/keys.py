@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import metadata
 
 
 @cache
 def versions() -> dict[str, str]:
-    """The versions that can change a result (read from metadata: torch is not imported)."""
+    """The versions that can change a result (read from metadata: torch is not imported;
+    `importlib.metadata` itself, ~20 ms, only when asked)."""
+    from importlib import metadata
+
     out = {}
     for name in ("mlcollage", "torch", "numpy"):
         try:
