@@ -219,6 +219,8 @@ def quick_build(opts: Options, listed: Any) -> bool:
     state = BuildState.open(opts, build_settings(opts), (listed.source_fp, listed.fp))
     if not state.last.get("files") or (snapshot := state.read_snapshot(opts)) is None:
         return False
+    if any(o.status not in ("cached", "ran") or o.stale for o in snapshot[1].values()):
+        return False  # a failed or missing run: a full build runs it again
     state.snapshot, state.changed = snapshot, frozenset()
     root = opts.project.absolute()
     quick = quick_pages(opts, state, {str(root / rel): "modified" for rel in listed.changed})

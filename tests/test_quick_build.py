@@ -182,3 +182,18 @@ def test_a_file_rewritten_in_the_builds_clock_tick_is_built_again(frozen: Path) 
     assert "nothing changed" not in result.err
     assert "fits a WXYZ line" in (frozen / "_site/2020-01/alpha-2019-toy/index.html").read_text()
     same_as_cold(frozen)
+
+
+def test_after_a_failed_run_a_prose_edit_builds_in_full_and_runs_it_again(frozen: Path) -> None:
+    """A full build runs a failed experiment again; a prose edit must not skip that."""
+    script = frozen / ALPHA / "experiment.py"
+    script.write_text(script.read_text().replace(
+        "def run(", "def run(*a, **k):\n    raise RuntimeError('boom')\n\n\ndef _unused(", 1))
+    first = build(frozen, "--keep-going")  # published, the failure shown on the page
+    assert "boom" in first.err and "failed" in first.err
+    page = frozen / "_site/2020-01/alpha-2019-toy/index.html"
+    assert "Experiment failed" in page.read_text()
+    edit(frozen / ALPHA / "index.md", "fits a line", "fits a prose-only line")
+    result = build(frozen, "--keep-going")
+    assert QUICK not in result.err and "boom" in result.err, result.err  # it ran again
+    assert "fits a prose-only line" in page.read_text()
