@@ -197,3 +197,45 @@ def test_after_a_failed_run_a_prose_edit_builds_in_full_and_runs_it_again(frozen
     result = build(frozen, "--keep-going")
     assert QUICK not in result.err and "boom" in result.err, result.err  # it ran again
     assert "fits a prose-only line" in page.read_text()
+
+
+def test_a_snapshot_is_read_only_by_the_code_that_made_it(frozen: Path) -> None:
+    import pickle
+
+    from mlcollage.options import Options
+    from mlcollage.state import SNAPSHOT, BuildState
+
+    build(frozen)
+    opts = Options(project=frozen)
+    state = BuildState.open(opts, {})
+    assert state.read_snapshot(opts) is not None
+    path = frozen / ".mlcollage" / SNAPSHOT
+    data = pickle.loads(path.read_bytes())
+    path.write_bytes(pickle.dumps({**data, "code": "another version"}))
+    assert state.read_snapshot(opts) is None  # its classes and page keys may not be these
+    path.write_bytes(pickle.dumps({**data, "token": "another build"}))
+    assert state.read_snapshot(opts) is None
+    path.write_bytes(b"not a pickle")
+    assert state.read_snapshot(opts) is None
+    edit(frozen / ALPHA / "index.md", "fits a line", "fits an unsnapshotted line")
+    result = build(frozen)
+    assert QUICK not in result.err and "mlcollage: published" in result.err
+    same_as_cold(frozen)
+
+
+def test_prose_edits_in_both_languages_of_a_two_language_site(tmp_path: Path) -> None:
+    from helpers import I18N_OVERLAY, make_project
+    from regenerate import golden_project
+
+    project = golden_project(make_project(tmp_path / "two", overlay=I18N_OVERLAY))
+    zh = project / ALPHA / "index.zh-CN.md"  # its summary is short: the slide shows all of it,
+    append(zh, "\n\n" + "长" * 800)  # so it grows past the slide's 700 characters first
+    build(project)  # (and draws the Chinese slides the frozen figures lack)
+    for i, rel in enumerate([ALPHA + "/index.zh-CN.md", ALPHA + "/index.md",
+                             "site_src/2020-01/index.zh-CN.md"]):
+        append(project / rel, f"Edit number {i}.")
+        result = build(project)
+        assert QUICK in result.err, (rel, result.err)
+        assert f"Edit number {i}." in "".join(
+            p.read_text() for p in (project / "_site").rglob("*.html")), rel
+        same_as_cold(project, f"cold{i}")

@@ -34,7 +34,7 @@ from typing import Any
 from mlcollage.files import MARKER, atomic_write
 from mlcollage.options import Options
 from mlcollage.state import manifest
-from mlcollage.state.memo import Memo
+from mlcollage.state.memo import Memo, code_key
 
 SNAPSHOT = "snapshot.pickle"
 MEMOS = {"loaded": "load-memo.pickle", "markdown": "markdown-memo.pickle",
@@ -117,13 +117,16 @@ class BuildState:
         token = self.last.get("snapshot") if partial else None
         if snapshot is not None:  # before the record that names it: never behind it
             token = fp
-            data = {"token": token, "out": str(opts.out_dir.absolute()), "snapshot": snapshot}
+            data = {"token": token, "out": str(opts.out_dir.absolute()), "code": code_key(),
+                    "snapshot": snapshot}
             atomic_write(self.folder / SNAPSHOT,
                          pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
         manifest.record(opts.project, opts.out_dir, fp, hashes, pages, trees, token)
 
     def read_snapshot(self, opts: Options) -> Any:
-        """The snapshot the last build into this output folder recorded, else None."""
+        """The snapshot the last build into this output folder recorded, made by this code
+        (`code_key`: another version's classes, or another page key, are not this one's), else
+        None."""
         token = self.last.get("snapshot")
         if self.folder is None or not token:
             return None
@@ -132,6 +135,7 @@ class BuildState:
                 data = pickle.load(fh)
         except Exception:  # noqa: BLE001 - unreadable (any cause): a full build instead
             return None
-        if data.get("token") != token or data.get("out") != str(opts.out_dir.absolute()):
+        if (data.get("token") != token or data.get("out") != str(opts.out_dir.absolute())
+                or data.get("code") != code_key()):
             return None
         return data["snapshot"]

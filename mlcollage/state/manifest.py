@@ -208,15 +208,20 @@ class Walk:
         """A hash of the settings, versions and date hashed with the trees (`_head`)."""
         self.fresh: dict[str, str] = {}
         """Content hashes of the files changed about when the walk began (`Stamp.fresh`)."""
+        self.windows: dict[str, tuple[int, int]] = {}
+        """Per root, when it was listed and stat'ed (`figures/` is, at the end of a build that
+        drew: what the build wrote before is no change in the same tick as that stat)."""
 
     def add(self, project: Path, root: Path, folders_only: bool = False) -> bytes:
         """List ``root`` and stat what it holds: its `_stamp` data."""
         name = _name(project, root)
+        began = time.time_ns()
         files, dirs = self.roots[name] = _list(project, name, folders_only)
-        stamp = _stamp(project, name, files, dirs, fresh_from=self.started - RACY_NS)
+        stamp = _stamp(project, name, files, dirs, fresh_from=began - RACY_NS)
         self.folders[name], self.stats[name] = stamp.folded, stamp.numbers
         self.fresh.update(stamp.fresh)
         self.ended = time.time_ns()
+        self.windows[name] = (began, self.ended)
         return stamp.data
 
 
@@ -316,6 +321,7 @@ def fingerprint(project: Path, source_fp: str, quick: bool) -> str:
         walk.stats = {**_WALKS[source_fp].stats, **walk.stats}
         walk.head = _WALKS[source_fp].head
         walk.fresh = {**_WALKS[source_fp].fresh, **walk.fresh}
+        walk.windows = {**_WALKS[source_fp].windows, **walk.windows}
         walk.versions = _WALKS[source_fp].versions
         walk.started = min(walk.started, _WALKS[source_fp].started)
         _WALKS[fp] = walk
@@ -354,7 +360,7 @@ def listed_fingerprints(project: Path, out: Path, settings: dict[str, Any],
         if sorted(listed["roots"]) != sorted([*roots, figures]):
             return None
         versions = _versions(listed.get("versions"))
-        window = (listed["started"] - RACY_NS, listed["ended"] + RACY_NS)
+        windows = listed.get("windows") if isinstance(listed.get("windows"), dict) else {}
         order = [*roots, figures]
         numbers = _stat_numbers(project, [p for root in order for part in listed["roots"][root]
                                           for p in part])  # all at once: over two processes
@@ -362,7 +368,8 @@ def listed_fingerprints(project: Path, out: Path, settings: dict[str, Any],
         for root in order:
             files, dirs = listed["roots"][root]
             end = at + 2 * (len(files) + len(dirs))
-            stamps[root] = _stamp(project, root, files, dirs, window,
+            began, ended = windows.get(root) or (listed["started"], listed["ended"])
+            stamps[root] = _stamp(project, root, files, dirs, (began - RACY_NS, ended + RACY_NS),
                                   fresh_from=started - RACY_NS, numbers=numbers[at:end])
             at = end
         if any(stamp.racy_dir for stamp in stamps.values()):
@@ -390,6 +397,7 @@ def listed_fingerprints(project: Path, out: Path, settings: dict[str, Any],
         walk.folders, walk.versions, walk.started = folders, versions, started
         walk.stats, walk.head = stats, _digest(head)
         walk.fresh = {f: h for stamp in stamps.values() for f, h in stamp.fresh.items()}
+        walk.windows = dict.fromkeys(order, (started, time.time_ns()))
         _WALKS[result.source_fp] = _WALKS[result.fp] = walk
     return result
 
@@ -489,6 +497,7 @@ def _record_walk(project: Path, out: Path, fp: str) -> None:
         data[str(out.absolute())] = {
             "roots": walk.roots, "versions": walk.versions, "started": walk.started,
             "ended": walk.ended, "folders": walk.folders, "head": walk.head, "fresh": walk.fresh,
+            "windows": walk.windows,
             "stats": {root: base64.b64encode(b).decode() for root, b in walk.stats.items()}}
     atomic_write(walked_path(project), json.dumps(data, sort_keys=True).encode())
 
