@@ -291,3 +291,23 @@ def test_link_to_a_missing_file_is_reported_at_its_source_line(frozen: Path) -> 
     assert f"{index}:{line}: link 'data/missing.csv' leads to no file of the site; expected " \
         "a file beside this index.md" in result.err
     assert snapshot(project / "_site") == before
+
+
+def test_real_path_from_known_folders_is_realpath(tmp_path: Path) -> None:
+    from mlcollage.content.inputs import real_path
+
+    (tmp_path / "site/a/b").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "site/a/b/f.md").write_text("x")
+    (tmp_path / "elsewhere/secret").write_text("s")
+    os.symlink(tmp_path / "elsewhere", tmp_path / "site/a/out")  # a folder link out
+    os.symlink(tmp_path / "elsewhere/secret", tmp_path / "site/a/b/link.md")  # a file link out
+    os.symlink("b", tmp_path / "site/a/rel")  # a relative folder link inside
+    known: dict[str, str] = {}
+    for base in (str(tmp_path), os.path.relpath(tmp_path)):
+        for rel in ["site/a/b/f.md", "site/a/b/link.md", "site/a/out/secret", "site/a/rel/f.md",
+                    "site/a/rel/link.md", "site/a/b/../b/f.md", "site/a/missing/x.md", "site/a/b",
+                    "site/a/out", "site/./a/b/f.md", "site"]:
+            path = os.path.join(base, rel)
+            assert real_path(path, known) == os.path.realpath(path), path
+            assert real_path(path, known) == os.path.realpath(path), path  # from `known` now

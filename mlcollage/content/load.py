@@ -208,7 +208,7 @@ def _subfolders(folder: Path, col: Collector) -> list[Path]:
         entries = [e for e in it if e.is_dir() and not e.name.startswith((".", "_"))]
     names = []
     for e in entries:
-        real = outside(e.path, col.root) if e.is_symlink() else None
+        real = outside(e.path, col.root, col.realpaths) if e.is_symlink() else None
         if real is not None:
             col.add(Path(e.path), 1, f"a symlink to {real}, outside the site; "
                     f"expected a folder inside {col.root}")

@@ -172,6 +172,9 @@ class Collector:
         self.root = root if root is not None else Path(".")
         self.touched: set[str] | None = None
         """serve: the folders its watcher saw a change in (None: look at every file)."""
+        self.realpaths: dict[str, str] = {}
+        """The real path of each folder an input was read from (`inputs.real_path`): kept for
+        one load only, so a folder replaced by a symlink is seen by the next."""
 
     def add(self, path: Path, line: int, message: str) -> None:
         self.problems.append(Problem(path, line, message))
