@@ -4,6 +4,7 @@ change, are bypassed by --no-cache, and a bad edit fails exactly like a build wi
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import pickle
 import time
@@ -281,3 +282,38 @@ def test_an_edit_in_a_subpackage_changes_the_code_key(tmp_path: Path) -> None:
         after = key()
         assert after != before, rel
         before = after
+
+
+def test_code_key_is_kept_by_the_stat_of_the_modules(tmp_path: Path, monkeypatch) -> None:
+    """The key is reused from `.mlcollage/code-key.json` while every module's stat and the
+    `sys.path` folders are those it was computed under; a module changed since is hashed again.
+    The libraries' versions likewise (`versions.json`), without importing `importlib.metadata`."""
+    from mlcollage.state import memo
+
+    monkeypatch.setattr(memo, "CACHE_DIR", tmp_path)
+    memo.code_key.cache_clear()
+    key = memo.code_key()
+    assert key and (tmp_path / "code-key.json").is_file()  # (the modules are older than 2 s)
+    versions = memo.installed("markdown", "no-such-distribution")
+    assert versions["markdown"] and versions["no-such-distribution"] == ""
+    memo.code_key.cache_clear()
+    read: list[Path] = []
+    stock = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self) or stock(self))
+    import importlib.metadata
+
+    def unread(name: str) -> str:
+        raise AssertionError(f"read the metadata of {name}")
+
+    monkeypatch.setattr(importlib.metadata, "version", unread)
+    assert memo.code_key() == key and read == []  # from the cache: no module read
+    assert memo.installed("markdown", "no-such-distribution") == versions
+    monkeypatch.undo()
+    monkeypatch.setattr(memo, "CACHE_DIR", tmp_path)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self) or stock(self))
+    cached = json.loads((tmp_path / "code-key.json").read_text())
+    cached["stamp"][3][0][2] += 1  # as if the first module had been rewritten since
+    (tmp_path / "code-key.json").write_text(json.dumps(cached))
+    memo.code_key.cache_clear()
+    assert memo.code_key() == key and read  # hashed again (the same bytes: the same key)
+    memo.code_key.cache_clear()

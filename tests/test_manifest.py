@@ -165,7 +165,7 @@ def test_versions_are_read_again_when_a_sys_path_folder_moved(project: Path,
                                                               monkeypatch) -> None:
     cached = manifest._versions()
     assert manifest._versions(cached) is cached  # nothing installed: no metadata read
-    monkeypatch.setattr(manifest, "_path_stamps", lambda: {"/elsewhere": 1})
+    monkeypatch.setattr(manifest, "path_mtimes", lambda: {"/elsewhere": 1})
     fresh = manifest._versions(cached)
     assert fresh is not cached and fresh["paths"] == {"/elsewhere": 1}
     assert fresh["versions"] == cached["versions"]

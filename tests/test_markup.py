@@ -81,3 +81,33 @@ def test_gates_name_only_characters_a_match_needs() -> None:
             text = "".join(rng.choice(ATOMS) for _ in range(20))
             if not any(c in text for c in chars):
                 assert rx.search(text) is None, (source, text)
+
+
+def test_a_code_block_met_before_is_not_highlighted_again(tmp_path, monkeypatch) -> None:
+    """An edit around a summary's code block (the next build, a new process: a new Pygments
+    lexer would be built) takes the block's HTML from the memo; the HTML is stock Markdown's."""
+    from markdown.extensions import codehilite
+
+    from mlcollage.render.markdown import Markup
+    from mlcollage.state.memo import Memo
+
+    code = "```python\ndef f(x):\n    return x * 2  # double\n```\n"
+    first = "Some prose.\n\n" + code + "\nMore prose.\n"
+    memo = Memo(tmp_path / "markdown-memo.pickle")
+    Markup(memo=memo)(first)
+    memo.save()  # the build's end; the next build reads the file
+    highlighted: list[str] = []
+    stock = codehilite.highlight
+    monkeypatch.setattr(codehilite, "highlight",
+                        lambda src, *a: highlighted.append(src) or stock(src, *a))
+    md = Markup(memo=Memo(tmp_path / "markdown-memo.pickle"))
+    edited = first.replace("More prose.", "More prose, edited.")
+    got = md(edited)
+    assert highlighted == []  # the block's HTML came from the memo
+    assert got == Markup(fast=False)._convert(edited)
+    for other in (code.replace("* 2", "* 3"), code.replace("```python", "```ruby")):
+        highlighted.clear()
+        text = first.replace(code, other)
+        got = md(text)
+        assert highlighted == [other.split("\n", 1)[1].rsplit("\n```", 1)[0]]  # a new block
+        assert got == Markup(fast=False)._convert(text)

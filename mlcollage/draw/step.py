@@ -15,7 +15,6 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ from mlcollage.model import (
 from mlcollage.options import Options
 from mlcollage.run.store import Store, canonical_json, local_sources
 from mlcollage.state.keys import importable, versions
-from mlcollage.state.memo import Memo, stat_key
+from mlcollage.state.memo import Memo, installed, stat_key
 
 SLIDE_PNG, SLIDE_PDF, CARD_PNG, DIGEST_PDF = "slide.png", "slide.pdf", "card.png", "digest.pdf"
 THUMBS = tuple((w, f"thumb-{w}.webp") for w in THUMB_WIDTHS)
@@ -64,11 +63,8 @@ def _code_hash() -> str:
     h = hashlib.sha256()
     for path in (*PIXEL_CODE, STYLE):  # the code that decides the pixels; not this module
         h.update(path.read_bytes())
-    for dist in ("matplotlib", "pillow"):
-        try:
-            h.update(metadata.version(dist).encode())
-        except metadata.PackageNotFoundError:
-            pass
+    for version in installed("matplotlib", "pillow").values():
+        h.update(version.encode())  # ('' when not installed: as before, nothing)
     return h.hexdigest()
 
 

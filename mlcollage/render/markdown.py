@@ -89,6 +89,25 @@ class MathExtension(Extension):
         )
 
 
+def _extensions(hilite: dict[str, object]) -> list[Extension]:
+    """"extra", "sane_lists" and "codehilite" as instances, in that order (Extra's own order
+    within it): named, Markdown finds each through the installed packages' entry points, and
+    reading that metadata costs ~20 ms a process."""
+    from markdown.extensions.abbr import AbbrExtension
+    from markdown.extensions.attr_list import AttrListExtension
+    from markdown.extensions.codehilite import CodeHiliteExtension
+    from markdown.extensions.def_list import DefListExtension
+    from markdown.extensions.fenced_code import FencedCodeExtension
+    from markdown.extensions.footnotes import FootnoteExtension
+    from markdown.extensions.md_in_html import MarkdownInHtmlExtension
+    from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.extensions.tables import TableExtension
+
+    extra = [FencedCodeExtension(), FootnoteExtension(), AttrListExtension(), DefListExtension(),
+             TableExtension(), AbbrExtension(), MarkdownInHtmlExtension()]
+    return [*extra, SaneListExtension(), CodeHiliteExtension(**hilite), MathExtension()]
+
+
 class Markup:
     """A reusable Markdown converter (building one per document costs more than converting).
 
@@ -99,14 +118,14 @@ class Markup:
     def __init__(self, fast: bool = True, memo: Memo | None = None) -> None:
         """``fast=False``: stock Markdown, which tests compare the `mdfast` speed-ups against."""
         self.memo = memo
+        self._fast = fast
+        self._known: dict[str, str] | None = None
+        """Highlighted code blocks by `markdown_fast.block_key`, from the memo's texts (read
+        at the first conversion) and this converter's."""
         hilite = {"css_class": HIGHLIGHT_CLASS, "guess_lang": False}
         if fast:
             hilite["pygments_formatter"] = mdfast.SharedFormatters()
-        self._md = markdown.Markdown(
-            extensions=["extra", "sane_lists", "codehilite", MathExtension()],
-            extension_configs={"codehilite": hilite},
-            output_format="html",
-        )
+        self._md = markdown.Markdown(extensions=_extensions(hilite), output_format="html")
         if fast:
             mdfast.install(self._md)
 
@@ -114,11 +133,11 @@ class Markup:
         if self.memo is None:
             return self._convert(text)
         digest = _digest(text)
-        html_text = self.memo.get(digest, "")
-        if html_text is None:
-            html_text = self._convert(text)
-            self.memo.put(digest, "", html_text)
-        return html_text
+        converted = self.memo.get(digest, "")
+        if converted is None:
+            converted = self._convert_keeping_blocks(text)
+            self.memo.put(digest, "", converted)
+        return converted[0]
 
     def convert_all(self, texts: Iterable[str], jobs: int) -> int:
         """Convert the texts not in the memo yet over ``jobs`` processes, when there are enough
@@ -136,15 +155,35 @@ class Markup:
         n = pool.workers(jobs, sum(weights))
         if n <= 1 or len(todo) < 2:
             return 0
-        html_texts = pool.run_tasks([partial(self._convert, t) for t in todo.values()],
-                                    weights, n)
-        for digest, html_text in zip(todo, html_texts, strict=True):
-            self.memo.put(digest, "", html_text)
+        converted = pool.run_tasks(
+            [partial(self._convert_keeping_blocks, t) for t in todo.values()], weights, n)
+        for digest, value in zip(todo, converted, strict=True):
+            self.memo.put(digest, "", value)
         return len(todo)
 
     def _convert(self, text: str) -> str:
         self._md.reset()
         return self._md.convert(text)
+
+    def _convert_keeping_blocks(self, text: str) -> tuple[str, dict[str, str]]:
+        """(HTML, the highlighted code blocks it holds): what the memo keeps of a text. A block
+        met before (in a text the memo holds, or converted earlier here) is not highlighted
+        again (`markdown_fast.CodeBlocks`): an edit around a summary's code costs no lexer."""
+        if not self._fast:  # stock Markdown: every block highlighted
+            return self._convert(text), {}
+        if self._known is None:
+            self._known = {}
+            for value in self.memo.values() if self.memo is not None else ():
+                if isinstance(value, tuple) and len(value) == 2:
+                    self._known.update(value[1])
+        outer = mdfast.BLOCKS
+        mdfast.BLOCKS = blocks = mdfast.CodeBlocks(self._known)
+        try:
+            html_text = self._convert(text)
+        finally:
+            mdfast.BLOCKS = outer
+        self._known.update(blocks.made)
+        return html_text, blocks.made
 
 
 SECONDS_PER_CHAR = 0.6e-6

@@ -1,6 +1,7 @@
 """Speed-ups for `markup.Markup` that leave its HTML byte-identical.
 
-A profile of a 1000-entry corpus showed three avoidable costs:
+A profile of a 1000-entry corpus showed three avoidable costs (and a one-summary edit a fourth:
+Pygments builds each lexer once per process, `CodeBlocks`):
 
 - codehilite builds a Pygments `HtmlFormatter` for every code block, and each one computes
   its style's whole CSS table, which took longer than lexing and formatting a short block;
@@ -77,16 +78,63 @@ class GatedInlineProcessor(treeprocessors.InlineProcessor):
 
 def install(md: markdown.Markdown) -> None:
     """Replace `md`'s inline treeprocessor by the gated one (same name and priority), and
-    have codehilite reuse its lexers (`shared_lexer`)."""
+    have codehilite reuse its lexers (`shared_lexer`) and the blocks it highlighted before
+    (`remembered_hilite`)."""
     from markdown.extensions import codehilite
 
     if hasattr(codehilite, "get_lexer_by_name"):  # (absent without Pygments)
         codehilite.get_lexer_by_name = shared_lexer
+    hilite = getattr(codehilite.CodeHilite, "hilite", None)
+    if hilite is not None and not getattr(hilite, "remembers", False):
+        codehilite.CodeHilite.hilite = remembered_hilite(hilite)
     stock = treeprocessors.InlineProcessor
     if not all(hasattr(stock, f"_InlineProcessor__{m}") for m in ("handleInline", "applyPattern")):
         return  # Markdown changed its internals: keep the stock processor (slower, same HTML)
     if type(md.treeprocessors["inline"]) is stock:
         md.treeprocessors.register(GatedInlineProcessor(md), "inline", 20)
+
+
+class CodeBlocks:
+    """The highlighted HTML of code blocks by `block_key`: ``known`` (the blocks of texts
+    converted before, in earlier builds too) and ``made`` (the ones this conversion met, which
+    the Markdown memo keeps with its text). Pygments builds a lexer once per process: ~75 ms for
+    Python's, more than the rest of a one-summary edit's Markdown."""
+
+    def __init__(self, known: dict[str, str] | None = None) -> None:
+        self.known = known if known is not None else {}
+        self.made: dict[str, str] = {}
+
+
+BLOCKS: CodeBlocks | None = None
+"""The blocks of the conversion under way (`markdown.Markup` sets it around each); None: none
+remembered."""
+
+
+def block_key(hilite: object, shebang: bool) -> str:
+    """What a block's HTML depends on: every attribute codehilite set from the source, the
+    language and the options (the formatter is the same for every block of a `Markup`)."""
+    import hashlib
+
+    state = sorted((k, v) for k, v in vars(hilite).items() if k != "pygments_formatter")
+    return hashlib.blake2b(repr((state, shebang)).encode(), digest_size=16).hexdigest()
+
+
+def remembered_hilite(stock):  # noqa: ANN001, ANN201 - codehilite's method
+    """codehilite's `CodeHilite.hilite`, answered from `BLOCKS` for a block met before."""
+
+    def hilite(self, shebang=True):  # noqa: ANN001, ANN202, FBT002 - codehilite's signature
+        blocks = BLOCKS
+        if blocks is None:
+            return stock(self, shebang)
+        key = block_key(self, shebang)
+        html = blocks.made.get(key) or blocks.known.get(key)
+        if html is None:
+            html = stock(self, shebang)
+        blocks.made[key] = html
+        return html
+
+    hilite.remembers = True
+    return hilite
 
 
 _LEXERS: dict[str, object] = {}

@@ -11,6 +11,8 @@ store (`mlcollage.run.store`).
       snapshot.pickle       the last full build's site, outcomes and slides: a prose edit
                             re-renders from it (mlcollage.quick)
       jinja/                compiled templates                            (render.pages)
+      code-key.json         `code_key` with the stat of the modules it hashed (state.memo)
+      versions.json         libraries' versions, while no `sys.path` folder moved (state.memo)
       manifest.json         per output folder: the inputs' fingerprint, each file's hash,
                             each page's key, what the live and standby site folders hold
                             (by inode; render.publish) (state.manifest)
@@ -33,7 +35,7 @@ from typing import Any
 
 from mlcollage.files import MARKER, atomic_write
 from mlcollage.options import Options
-from mlcollage.state import manifest
+from mlcollage.state import manifest, memo
 from mlcollage.state.memo import Memo, code_key
 
 SNAPSHOT = "snapshot.pickle"
@@ -73,6 +75,8 @@ class BuildState:
              fingerprints: tuple[str, str] | None = None, in_memory: bool = False) -> BuildState:
         """``in_memory`` (serve): the memos as the last CLI build left them, no last build."""
         folder = None if opts.no_cache else opts.state_dir
+        if folder is not None and memo.CACHE_DIR is None:
+            memo.CACHE_DIR = folder  # before the first `code_key`
         memos = {name: Memo(folder / file if folder else None) for name, file in MEMOS.items()}
         if in_memory:
             return cls(folder, in_memory=True, **memos)

@@ -7,17 +7,12 @@ from functools import cache
 
 @cache
 def versions() -> dict[str, str]:
-    """The versions that can change a result (read from metadata: torch is not imported;
-    `importlib.metadata` itself, ~20 ms, only when asked)."""
-    from importlib import metadata
+    """The versions that can change a result (from package metadata: torch is not imported;
+    `memo.installed`: read again only after an install)."""
+    from mlcollage.state.memo import installed
 
-    out = {}
-    for name in ("mlcollage", "torch", "numpy"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "none"
-    return out
+    return {name: version or "none"
+            for name, version in installed("mlcollage", "torch", "numpy").items()}
 
 
 def importable(*names: str) -> bool:

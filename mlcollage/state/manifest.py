@@ -40,6 +40,7 @@ from typing import Any, NamedTuple
 
 from mlcollage.files import MARKER, atomic_write
 from mlcollage.options import packaged_theme
+from mlcollage.state.memo import path_mtimes
 
 STATE_DIR = ".mlcollage"
 SKIP = ("__pycache__", ".quick")
@@ -245,25 +246,10 @@ def _roots(project: Path) -> list[Path]:
     return roots
 
 
-def _path_stamps() -> dict[str, int]:
-    """The mtime of every folder on `sys.path`: installing, upgrading or removing a
-    distribution adds or removes its `.dist-info` folder in one of them, which moves it."""
-    stamps = {}
-    here = os.getcwd()
-    for entry in sys.path:
-        if entry in ("", here):  # `python -m` puts the current folder first: a project's,
-            continue  # whose mtime every publish moves (no distribution is installed there)
-        try:
-            stamps[entry] = os.stat(entry or ".").st_mtime_ns
-        except OSError:
-            continue
-    return stamps
-
-
 def _versions(cached: Any = None) -> dict[str, Any]:
     """`keys.versions()` with the `sys.path` stamps they were read under; the ``cached`` ones
     (the last build's) while those stamps are unchanged: no package metadata is read."""
-    stamps = _path_stamps()
+    stamps = path_mtimes()
     if isinstance(cached, dict) and cached.get("paths") == stamps:
         return cached
     from mlcollage.state.keys import versions

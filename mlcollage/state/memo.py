@@ -44,21 +44,98 @@ def stat_key(*paths: str | Path) -> tuple | None:
     return tuple(out)
 
 
+CACHE_DIR: Path | None = None
+"""Where `code_key` and `installed` keep their last answers with the stat they were computed
+under (`code-key.json`, `versions.json`; the build state's folder sets it: `.mlcollage/`);
+None: computed every time."""
+
+
+def _cached(name: str, stamp: Any) -> Any:
+    """The value kept in ``CACHE_DIR``/``name`` with this ``stamp`` (JSON-equal), else None."""
+    import json
+
+    if CACHE_DIR is None:
+        return None
+    try:
+        cached = json.loads((CACHE_DIR / name).read_text(encoding="utf-8"))
+        if cached["stamp"] == json.loads(json.dumps(stamp)):
+            return cached["value"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def _keep(name: str, stamp: Any, value: Any) -> None:
+    import json
+
+    if CACHE_DIR is not None and CACHE_DIR.is_dir():
+        atomic_write(CACHE_DIR / name, json.dumps({"stamp": stamp, "value": value}).encode(),
+                     durable=False)
+
+
+def installed(*dists: str) -> dict[str, str]:
+    """Each distribution's version ('' when it is not installed), read from package metadata
+    (`importlib.metadata` costs ~20 ms to import, and each lookup scans `sys.path`) only when a
+    `sys.path` folder moved since the answers kept in ``CACHE_DIR`` (an install moves its
+    folder's mtime), or for a distribution not asked about before."""
+    stamp = sorted(path_mtimes().items())
+    known = _cached("versions.json", stamp)
+    known = known if isinstance(known, dict) else {}
+    missing = [d for d in dists if not isinstance(known.get(d), str)]
+    if missing:
+        from importlib import metadata
+
+        for dist in missing:
+            try:
+                known[dist] = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                known[dist] = ""
+        _keep("versions.json", stamp, known)
+    return {d: known[d] for d in dists}
+
+
 @cache
 def code_key() -> str:
-    """Hash of mlcollage's modules, Python and the libraries that parse, convert and render."""
-    from importlib import metadata
+    """Hash of mlcollage's modules, Python and the libraries that parse, convert and render.
 
-    h = hashlib.sha256(f"{VERSION}\0{sys.version}\0".encode())
-    for dist in ("pyyaml", "markdown", "pygments", "latex2mathml", "jinja2"):
-        try:
-            h.update(f"{dist}={metadata.version(dist)}\0".encode())
-        except metadata.PackageNotFoundError:
-            pass
+    Reading every module and the libraries' metadata costs ~40 ms a process; the answer is
+    reused while the modules' stat and the `sys.path` folders' mtimes (an install moves them)
+    are the ones it was computed under, and no module changed in the last 2 s (`RACY_NS`)."""
     package = Path(__file__).resolve().parents[1]
-    for path in sorted(package.rglob("*.py")):  # every subpackage: an edit anywhere is a miss
+    sources = sorted(package.rglob("*.py"))  # every subpackage: an edit anywhere is a miss
+    stats = [os.stat(p) for p in sources]
+    stamp = [VERSION, sys.version, sorted(path_mtimes().items()),
+             [[p.relative_to(package).as_posix(), s.st_size, s.st_mtime_ns, s.st_ino]
+              for p, s in zip(sources, stats, strict=True)]]
+    key = _cached("code-key.json", stamp)
+    if isinstance(key, str):
+        return key
+    h = hashlib.sha256(f"{VERSION}\0{sys.version}\0".encode())
+    for dist, version in installed("pyyaml", "markdown", "pygments", "latex2mathml",
+                                   "jinja2").items():
+        if version:
+            h.update(f"{dist}={version}\0".encode())
+    for path in sources:
         h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
+    key = h.hexdigest()
+    if all(time.time_ns() - s.st_mtime_ns >= RACY_NS for s in stats):  # settled
+        _keep("code-key.json", stamp, key)
+    return key
+
+
+def path_mtimes() -> dict[str, int]:
+    """The mtime of every folder on `sys.path`: installing, upgrading or removing a
+    distribution adds or removes its `.dist-info` folder in one of them, which moves it."""
+    out = {}
+    here = os.getcwd()
+    for entry in sys.path:
+        if entry in ("", here):  # `python -m` puts the current folder first: a project's,
+            continue  # whose mtime every publish moves (no distribution is installed there)
+        try:
+            out[entry] = os.stat(entry).st_mtime_ns
+        except OSError:
+            continue
+    return out
 
 
 class Memo:
@@ -113,6 +190,11 @@ class Memo:
             self.old.pop(name, None)
         self.old.update(self.used)
         self.used, self.added, self.missed = {}, False, set()
+
+    def values(self) -> list[Any]:
+        """Every value stored, used or not (a memo whose values share parts: the Markdown
+        memo's code blocks)."""
+        return [entry[1] for entry in (*self.old.values(), *self.used.values())]
 
     def put(self, name: str, key: Any, value: Any) -> None:
         if key is not None:
