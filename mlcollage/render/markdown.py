@@ -120,8 +120,8 @@ class Markup:
         self.memo = memo
         self._fast = fast
         self._known: dict[str, str] | None = None
-        """Highlighted code blocks by `markdown_fast.block_key`, from the memo's texts (read
-        at the first conversion) and this converter's."""
+        """Highlighted code blocks by `markdown_fast.block_key`, from the texts the memo held
+        at this converter's first conversion."""
         hilite = {"css_class": HIGHLIGHT_CLASS, "guess_lang": False}
         if fast:
             hilite["pygments_formatter"] = mdfast.SharedFormatters()
@@ -167,8 +167,10 @@ class Markup:
 
     def _convert_keeping_blocks(self, text: str) -> tuple[str, dict[str, str]]:
         """(HTML, the highlighted code blocks it holds): what the memo keeps of a text. A block
-        met before (in a text the memo holds, or converted earlier here) is not highlighted
-        again (`markdown_fast.CodeBlocks`): an edit around a summary's code costs no lexer."""
+        of a text the memo held from an earlier build is not highlighted again
+        (`markdown_fast.CodeBlocks`): an edit around a summary's code builds no lexer. Blocks
+        are not shared within a build: a cold build highlights every block, as before (the
+        bench corpus repeats its code blocks, and sharing them would flatter it)."""
         if not self._fast:  # stock Markdown: every block highlighted
             return self._convert(text), {}
         if self._known is None:
@@ -182,7 +184,6 @@ class Markup:
             html_text = self._convert(text)
         finally:
             mdfast.BLOCKS = outer
-        self._known.update(blocks.made)
         return html_text, blocks.made
 
 
