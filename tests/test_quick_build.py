@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -174,8 +175,9 @@ def test_a_file_rewritten_in_the_builds_clock_tick_is_built_again(frozen: Path) 
     build(frozen)
     index = frozen / ALPHA / "index.md"
     edit(index, "fits a line", "fits a ABCD line")
-    mtime = index.stat().st_mtime_ns
-    build(frozen)  # at once: the edit's mtime lies in this build's racy window
+    mtime = time.time_ns() + 50_000_000  # inside the coming build's racy window, however slow
+    os.utime(index, ns=(mtime, mtime))  # the machine (its window ends 100 ms after it ends)
+    build(frozen)
     edit(index, "fits a ABCD line", "fits a WXYZ line")
     os.utime(index, ns=(mtime, mtime))
     result = build(frozen)
