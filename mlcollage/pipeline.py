@@ -7,7 +7,6 @@ from mlcollage.draw.step import draw_step
 from mlcollage.files import remove_temp_files
 from mlcollage.model import Site
 from mlcollage.options import Options
-from mlcollage.processes import stop_processes  # noqa: F401 - the CLI's and serve's
 from mlcollage.render.markdown import Markup
 from mlcollage.render.pages import markdown_texts, read_templates, render_step
 from mlcollage.render.publish import check_output, publish_step

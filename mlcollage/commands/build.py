@@ -6,6 +6,7 @@ import sys
 
 from mlcollage.commands import no_site, report_input
 from mlcollage.options import EXIT_FAILED, EXIT_INPUT, EXIT_OK, Options
+from mlcollage.processes import stop_processes
 
 
 def run(opts: Options, args: None = None) -> int:
@@ -62,7 +63,5 @@ def _run_locked(opts: Options, clean: bool) -> int:
         )
         return EXIT_FAILED
     finally:
-        from mlcollage.processes import stop_processes
-
         stop_processes()
     return EXIT_OK
