@@ -41,7 +41,7 @@ from mlcollage.render.cite import digest_bibtex, paper_bibtex, scholar_meta
 from mlcollage.render.links import absolute, rebase
 from mlcollage.render.markdown import Markup, pygments_css
 from mlcollage.render.publish import ASSET_DIR, fresh_folder, write_files
-from mlcollage.state.memo import code_key
+from mlcollage.state.memo import RACY_NS, code_key
 from mlcollage.text import authors_short, plain_text, shorten, venue_line
 
 HOME_DIGESTS = 12
@@ -642,7 +642,7 @@ def _templates_hash(template_dir: Path | Sequence[Path]) -> str:
     for rel, data in read_templates(template_dir):
         h.update(rel.encode() + b"\0" + data)
     _HASHED.clear()
-    if all(mtime < time.time_ns() - 2 * 10**9 for _, mtime, _, _ in stats):
+    if all(mtime < time.time_ns() - RACY_NS for _, mtime, _, _ in stats):
         _HASHED[stats] = h.hexdigest()
     return h.hexdigest()
 
