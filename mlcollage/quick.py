@@ -12,8 +12,10 @@ full rebuild. The output equals the full rebuild's byte for byte (tests/test_edi
 tests/test_quick_build.py).
 
 serve keeps the last build in memory and knows the changed paths from its watcher;
-`mlcollage build` reads the last full build's snapshot and the memos from `.mlcollage/`, and
-the no-op check's stat of every listed input names the changed files (`Listed.changed`).
+`mlcollage build` reads the last build's snapshot and the Markdown and slide memos from
+`.mlcollage/`, and the no-op check's stat of every listed input names the changed files
+(`Listed.changed`); the folders no changed file is in are loaded from the snapshot, and the
+snapshot is saved again after the edit (the next edit starts from it).
 """
 
 from __future__ import annotations
@@ -88,10 +90,7 @@ def _carded(old: Site, new: Site, months: set[str]) -> set[str] | None:
 
 
 def _same_shape(old: Site, new: Site) -> bool:
-    """Same months, papers, experiments and fallbacks, and the same dates (the sitemap).
-
-    Only the shape: ``old`` may be older than the last build (`mlcollage build` re-renders from
-    the last full build's snapshot, and prose edits since changed texts, never the shape)."""
+    """Same months, papers, experiments and fallbacks, and the same dates (the sitemap)."""
     for a, b in zip(old.languages(), new.languages(), strict=True):
         if [d.month for d in a.digests] != [d.month for d in b.digests]:
             return False
@@ -204,15 +203,17 @@ def quick_rebuild(opts: Options, state: Any, changes: Mapping[str, str],
 
 
 def quick_build(opts: Options, listed: Any) -> bool:
-    """`mlcollage build` after a prose edit: the pages it changes, rendered from the last full
+    """`mlcollage build` after a prose edit: the pages it changes, rendered from the last
     build's snapshot and the memos on disk, published as the full build publishes (the standby
     site folder brought up to date, then swapped in: the output is always a whole site), and
     recorded. ``listed``: the no-op check's `Listed`, which names the files that changed
     since the last build (all of them: nothing else is looked at). False, with nothing
     written, when the edit is not quick: the caller builds in full."""
+    from mlcollage.content.load import memo_entries
     from mlcollage.render.publish import publish
     from mlcollage.state import BuildState
     from mlcollage.state.manifest import build_settings
+    from mlcollage.state.memo import Memo
 
     if not listed.changed or opts.force or opts.no_cache or opts.no_run:
         return False
@@ -222,13 +223,18 @@ def quick_build(opts: Options, listed: Any) -> bool:
     if any(o.status not in ("cached", "ran") or o.stale for o in snapshot[1].values()):
         return False  # a failed or missing run: a full build runs it again
     state.snapshot, state.changed = snapshot, frozenset()
+    # the untouched folders as the last build loaded them: the build state's load memo (the
+    # size of the archive) is neither read nor rewritten; the full build after this one finds
+    # the edited papers' entries stale by their stat and reads those again
+    state.loaded = Memo.holding(memo_entries(snapshot[0]))
     root = opts.project.absolute()
     quick = quick_pages(opts, state, {str(root / rel): "modified" for rel in listed.changed})
     if quick is None:
         return False
     trees = publish(quick.files, {}, opts.out_dir, quick.hashes, state.last.get("trees"),
                     opts.state_dir)
-    state.commit(opts, quick.hashes, quick.pages, trees, figures_changed=False, partial=True)
+    state.commit(opts, quick.hashes, quick.pages, trees, figures_changed=False,
+                 snapshot=quick.snapshot, partial=True)
     if opts.verbosity >= 0:
         print(f"mlcollage: published {len(quick.hashes)} files to {opts.out_dir} (a prose "
               f"edit: {quick.rendered} pages rendered, {len(quick.files)} changed)",

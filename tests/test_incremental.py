@@ -183,7 +183,9 @@ def test_no_cache_bypasses_the_load_cache(project: Path) -> None:
     key, paper = data["entries"][name]
     data["entries"][name] = (key, dataclasses.replace(paper, title="Poisoned Title"))
     path.write_bytes(pickle.dumps(data))
-    edit(project / ALPHA / "index.md", "fits a line", "fits a LINE")  # not a no-op
+    # not a no-op, and not a prose edit (which loads what it did not touch from the snapshot)
+    config = project / "site_src/site.yaml"
+    config.write_text(config.read_text() + "# edited\n")
     page = project / "_site/2020-01/beta-2018-second/index.html"
     build(project)
     assert "Poisoned Title" in page.read_text()  # the cache is what a build reads...

@@ -1,5 +1,5 @@
 """`mlcollage build` after a prose edit (issue 26): the no-op check's stat names the changed
-files, the pages they change are re-rendered from the last full build's snapshot, published
+files, the pages they change are re-rendered from the last build's snapshot, published
 through the standby folder and recorded; anything that is not a prose edit builds in full. Every
 site equals a cold build's, byte for byte."""
 
@@ -71,6 +71,32 @@ def test_edits_one_after_another_in_two_months_and_languages_equal_cold_builds(
             p.read_text() for p in (frozen / "_site").rglob("*.html")), rel
         same_as_cold(frozen, f"cold{i}")
         assert QUICK in result.err, (rel, result.err)  # from a snapshot older than the build
+
+
+def test_a_prose_edit_loads_from_the_snapshot_not_the_load_memo(frozen: Path) -> None:
+    import dataclasses
+    import pickle
+
+    build(frozen)
+    memo = frozen / ".mlcollage/load-memo.pickle"
+    kept = memo.read_bytes()
+    data = pickle.loads(kept)  # a poisoned entry for a paper the edit's month also shows
+    key, paper = data["entries"][str(frozen / BETA)]
+    data["entries"][str(frozen / BETA)] = (key, dataclasses.replace(paper, title="Poisoned"))
+    memo.write_bytes(pickle.dumps(data))
+    poisoned = memo.stat()
+    for i in range(2):  # the second edit starts from the snapshot the first one saved
+        append(frozen / ALPHA / "index.md", f"Snapshot edit {i}.")
+        assert QUICK in build(frozen).err
+        assert "Poisoned" not in (frozen / "_site/2020-01/index.html").read_text()
+        assert (memo.stat().st_mtime_ns, memo.stat().st_ino) == (
+            poisoned.st_mtime_ns, poisoned.st_ino)  # neither rewritten nor replaced
+    memo.write_bytes(kept)  # the memo from before the edits: the edited paper's entry is stale
+    edit(frozen / "templates/_footer.html", "</footer>", "<p>edited</p></footer>")
+    result = build(frozen)
+    assert QUICK not in result.err, result.err
+    assert "Snapshot edit 1." in (frozen / "_site/2020-01/alpha-2019-toy/index.html").read_text()
+    same_as_cold(frozen)
 
 
 @pytest.mark.parametrize("change", ["template", "site-yaml", "added-file", "experiment",

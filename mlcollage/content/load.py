@@ -43,6 +43,11 @@ from mlcollage.options import Options
 from mlcollage.state.memo import Memo, stat_key
 
 
+HELD = ("serve",)
+"""The key of the entries a memo kept in memory holds (`memo_entries`, serve's whole months):
+no file's stat, so a folder that changed is read again."""
+
+
 def load_site(
     root: Path,
     include_drafts: bool = False,
@@ -328,7 +333,7 @@ def _load_digest(
     before = len(col.problems)
     digest = _read_digest(folder, month, col, include_drafts, cache)
     if cache is not None and col.touched is not None and len(col.problems) == before:
-        cache.put(whole, ("serve",), digest)  # a memo kept in memory only: serve's own key
+        cache.put(whole, HELD, digest)  # a memo kept in memory only: serve's own key
     return digest
 
 
@@ -709,3 +714,23 @@ def load(opts: Options, memo: Memo | None = None,
                 ]
             )
     return site
+
+
+def memo_entries(site: Site) -> dict[str, tuple[object, object]]:
+    """What a load into the memo given to `load_site` with ``changed`` keeps of ``site``, the
+    way serve's memo holds it after a load: each month whole, each paper, each translation. A
+    memo of these (`Memo.holding`) loads the folders ``changed`` does not touch as they are in
+    ``site`` (the last build's snapshot, for `mlcollage build` after a prose edit), without
+    reading the build state's memo. Their key matches no file's stat: a touched folder is read
+    again."""
+    entries: dict[str, tuple[object, object]] = {}
+    for digest in site.digests:
+        entries[f"{digest.source.parent}#month"] = (HELD, digest)
+        for paper in digest.papers:
+            entries[str(paper.folder)] = (HELD, paper)
+    for translated in site.translations:
+        for digest, other in zip(site.digests, translated.digests, strict=True):
+            for paper, text in zip(digest.papers, other.papers, strict=True):
+                entries[f"{paper.folder}#{translated.lang}"] = (
+                    HELD, _Translated(paper.digest, text))
+    return entries

@@ -8,7 +8,7 @@ store (`mlcollage.run.store`).
       load-memo.pickle      validated Papers, by their files' stat        (content.load)
       markdown-memo.pickle  HTML by the Markdown text's hash              (render.markdown)
       slide-memo.pickle     slide and digest-PDF keys, by stat or inputs  (draw.step)
-      snapshot.pickle       the last full build's site, outcomes and slides: a prose edit
+      snapshot.pickle       the last build's site, outcomes and slides: a prose edit
                             re-renders from it (mlcollage.quick)
       jinja/                compiled templates                            (render.pages)
       code-key.json         `code_key` with the stat of the modules it hashed (state.memo)
@@ -103,8 +103,8 @@ class BuildState:
                snapshot: Any = None, partial: bool = False) -> None:
         """Save the memos, then record the build: only ever after it succeeded.
         ``snapshot``: (site, outcomes, slides) of this build, saved for the prose edits after
-        it; ``partial`` (a prose edit, `mlcollage.quick`): the memos keep what it did not look
-        at, and the last snapshot stays the one recorded."""
+        it (None: the last snapshot stays the one recorded); ``partial`` (a prose edit,
+        `mlcollage.quick`): the memos keep what it did not look at."""
         if self.in_memory:  # the next rebuild starts from this one, in memory
             for name in MEMOS:
                 getattr(self, name).roll()
@@ -123,8 +123,10 @@ class BuildState:
             token = fp
             data = {"token": token, "out": str(opts.out_dir.absolute()), "code": code_key(),
                     "snapshot": snapshot}
+            # no fsync (every prose edit writes it): what a crash leaves of it, empty or older,
+            # fails to unpickle or names another token, and the next build is a full one
             atomic_write(self.folder / SNAPSHOT,
-                         pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+                         pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
         manifest.record(opts.project, opts.out_dir, fp, hashes, pages, trees, token)
 
     def read_snapshot(self, opts: Options) -> Any:

@@ -144,20 +144,37 @@ class Memo:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.old: dict[str, tuple[Any, Any]] = {}
+        self._old: dict[str, tuple[Any, Any]] | None = None if path else {}
         self.used: dict[str, tuple[Any, Any]] = {}
         self.missed: set[str] = set()
         """Names asked for and not found current (`merge` drops their old entries)."""
         self.added = False
-        if path is None:
-            return
-        try:
-            with open(path, "rb") as fh:
-                data = pickle.load(fh)
-            if data.get("code") == code_key():
-                self.old = data["entries"]
-        except Exception:  # noqa: BLE001 - an unreadable cache (any cause) is an empty one
-            self.old = {}
+
+    @classmethod
+    def holding(cls, entries: dict[str, tuple[Any, Any]]) -> Memo:
+        """A memo of these (key, value) entries, kept in memory only (nothing is saved)."""
+        memo = cls(None)
+        memo.old = entries
+        return memo
+
+    @property
+    def old(self) -> dict[str, tuple[Any, Any]]:
+        """The entries the file held, read when first wanted: a build that never asks this
+        memo (a prose edit takes its Papers from the snapshot) does not unpickle it."""
+        if self._old is None:
+            self._old = {}
+            try:
+                with open(self.path, "rb") as fh:  # type: ignore[arg-type] - set when _old is None
+                    data = pickle.load(fh)
+                if data.get("code") == code_key():
+                    self._old = data["entries"]
+            except Exception:  # noqa: BLE001 - an unreadable cache (any cause) is an empty one
+                self._old = {}
+        return self._old
+
+    @old.setter
+    def old(self, entries: dict[str, tuple[Any, Any]]) -> None:
+        self._old = entries
 
     def get(self, name: str, key: Any) -> Any:
         """The value stored under ``name`` with this ``key`` (None: no key), else None."""
