@@ -42,7 +42,6 @@ from mlcollage.model import (
 from mlcollage.options import Options
 from mlcollage.state.memo import Memo, stat_key
 
-
 HELD = ("serve",)
 """The key of the entries a memo kept in memory holds (`memo_entries`, serve's whole months):
 no file's stat, so a folder that changed is read again."""
