@@ -120,7 +120,7 @@ def test_serve_rebuild_reads_only_the_changed_paths(frozen: Path, monkeypatch) -
     state.changed = frozenset({str(beta)})
     build_site(opts, state=state)
     assert parsed == ["alpha-2019-toy", "beta-2018-second"]
-    assert not (frozen / ".mlcollage/manifest.json").exists()  # serve records nothing
+    assert not (frozen / ".mlcollage/manifest.pickle").exists()  # serve records nothing
     cold = run_cli("build", "-C", frozen, "--no-cache", "--out", frozen / "cold")
     assert cold.code == 0, cold.err
     assert snapshot(frozen / "served") == snapshot(frozen / "cold")

@@ -200,3 +200,23 @@ def test_what_a_build_wrote_before_it_stat_ed_figures_is_not_racy(project: Path)
     manifest.record(project, project / "_site", fp, {}, {})
     found = check(project)
     assert found is not None and found.fp == fp and found.whole
+
+
+def test_the_manifest_is_read_once_and_again_after_another_write(project: Path) -> None:
+    import pickle
+
+    out = project / "_site"
+    (project / ".mlcollage/manifest.json").write_text("{}")  # an older version's
+    manifest.record(project, out, "fp1", {"a.html": "h1"}, {"a.html": "k1"})
+    assert not (project / ".mlcollage/manifest.json").exists()
+    first = manifest.read_manifest(project)
+    assert manifest.read_manifest(project) is first  # kept: not unpickled again
+    assert manifest.previous_build(project, out)["files"] == {"a.html": "h1"}
+    path = manifest.manifest_path(project)
+    data = pickle.loads(path.read_bytes())  # another process records a build
+    data["builds"][str(out.absolute())]["files"] = {"a.html": "h2"}
+    path.write_bytes(pickle.dumps(data))
+    assert manifest.previous_build(project, out)["files"] == {"a.html": "h2"}
+    path.write_bytes(path.read_bytes()[:40])  # cut short: no last build, not a crash
+    assert manifest.previous_build(project, out) == {}
+    assert first["builds"][str(out.absolute())]["files"] == {"a.html": "h1"}  # not changed

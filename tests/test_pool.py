@@ -61,10 +61,9 @@ def fresh(tmp_path: Path, name: str, drawn: dict[str, Path], languages: str) -> 
 
 def page_keys(project: Path) -> dict[str, str]:
     """The page keys the last build recorded (what the next one compares against)."""
-    import json
+    from mlcollage.state.manifest import read_manifest
 
-    (build_record,) = json.loads((project / ".mlcollage" / "manifest.json").read_text())[
-        "builds"].values()
+    (build_record,) = read_manifest(project)["builds"].values()
     return build_record["pages"]
 
 
@@ -121,7 +120,7 @@ def test_pooled_build_is_byte_identical_to_serial(
     # the Markdown the workers converted is in the memo: a cold render of it runs no pool
     spy.clear()
     shutil.rmtree(project / "_site")
-    (project / ".mlcollage" / "manifest.json").unlink()  # the memo stays: pages only
+    (project / ".mlcollage" / "manifest.pickle").unlink()  # the memo stays: pages only
     build(project, "--jobs", "2")
     assert spy == [2]
     assert snapshot(project / "_site") == want
@@ -165,7 +164,7 @@ def test_a_failure_after_the_workers_wrote_leaves_the_previous_site(
     else:
         summary = sorted((project / "site_src").rglob("index.md"))[0]
         summary.write_text(summary.read_text() + "\nSee [the notes](no-such-page/).\n")
-    (project / ".mlcollage" / "manifest.json").unlink()  # cold: the pages over the pool
+    (project / ".mlcollage" / "manifest.pickle").unlink()  # cold: the pages over the pool
     monkeypatch.setattr(pool, "MIN_WORK", 0.0)
     written = written_by_workers(monkeypatch)
     result = run_cli("build", "-C", project, "--jobs", "2")

@@ -13,7 +13,7 @@ store (`mlcollage.run.store`).
       jinja/                compiled templates                            (render.pages)
       code-key.json         `code_key` with the stat of the modules it hashed (state.memo)
       versions.json         libraries' versions, while no `sys.path` folder moved (state.memo)
-      manifest.json         per output folder: the inputs' fingerprint, each file's hash,
+      manifest.pickle       per output folder: the inputs' fingerprint, each file's hash,
                             each page's key, what the live and standby site folders hold
                             (by inode; render.publish) (state.manifest)
       fingerprints.json     the fingerprints alone, read by the no-op check  (state.manifest)

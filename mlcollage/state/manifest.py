@@ -5,7 +5,7 @@ The fingerprint hashes the path, size and mtime of every file under `site_src/`,
 under `figures/`,
 the options that change the output, the versions that matter, and today's date (a digest dated
 in the future appears when its day comes). It is written after a successful build into
-`.mlcollage/manifest.json` beside the project.
+`.mlcollage/manifest.pickle` beside the project.
 
 `figures/` is looked at folder by folder, not file by file (a tenth of the entries): a file
 there is only ever replaced (mlcollage writes a temp file and renames it, `git` unlinks and
@@ -23,6 +23,7 @@ listing is no longer whole is the tree walked.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -406,15 +407,47 @@ def _changed(listed: dict[str, Any], stats: dict[str, bytes]) -> tuple[str, ...]
 
 
 def manifest_path(project: Path) -> Path:
-    return project / STATE_DIR / "manifest.json"
+    return project / STATE_DIR / "manifest.pickle"
+
+
+_READ: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+"""The manifest this process last read or wrote, by path, with the stat it had then: a build
+reads it when it opens its state and again when it records (under the build lock, so nobody
+else wrote it in between); at N=10000 it holds ~260,000 hashes."""
 
 
 def read_manifest(project: Path) -> dict[str, Any]:
+    """The manifest, a pickle: ~4× faster to read and write than the JSON it was (a prose edit
+    at N=10000 read it twice and wrote it once: 0.41 s). Any failure to read it (missing, cut
+    short, another Python's): no last build."""
+    import pickle
+
+    path = manifest_path(project)
     try:
-        data = json.loads(manifest_path(project).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+            kept = _READ.get(str(path))
+            if kept is not None and kept[0] == stamp:
+                return kept[1]
+            data = pickle.load(fh)
+    except Exception:  # noqa: BLE001 - a disposable cache: unreadable (any cause) is none
         return {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    _READ[str(path)] = (stamp, data)
+    return data
+
+
+def _write_manifest(project: Path, data: dict[str, Any]) -> None:
+    import pickle
+
+    path = manifest_path(project)
+    atomic_write(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    st = os.stat(path)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path.with_name("manifest.json"))  # what versions before the pickle wrote
+    _READ[str(path)] = ((st.st_mtime_ns, st.st_size, st.st_ino), data)
 
 
 def walked_path(project: Path) -> Path:
@@ -449,8 +482,8 @@ def record(project: Path, out: Path, fp: str, files: dict[str, str], pages: dict
            trees: dict[str, dict[str, str]] | None = None, snapshot: str | None = None) -> None:
     """Remember this build: its fingerprint, each output file's content hash, each page's key,
     and which snapshot (`BuildState.read_snapshot`) its prose edits re-render from."""
-    data = read_manifest(project)
-    builds = data.setdefault("builds", {})
+    data = dict(read_manifest(project))  # the kept one is not changed in place
+    builds = data["builds"] = dict(data.get("builds") or {})
     marker = (out / MARKER).stat().st_mtime_ns
     builds[str(out.absolute())] = {
         "fingerprint": fp,
@@ -461,7 +494,7 @@ def record(project: Path, out: Path, fp: str, files: dict[str, str], pages: dict
         "trees": {ino: "files" if held == files else held for ino, held in (trees or {}).items()},
         "snapshot": snapshot,
     }
-    atomic_write(manifest_path(project), json.dumps(data, sort_keys=True).encode())
+    _write_manifest(project, data)
     _record_walk(project, out, fp)
     short = {path: {k: entry.get(k) for k in ("fingerprint", "marker_mtime_ns")}
              for path, entry in builds.items()}  # after the manifest: never ahead of it
@@ -493,6 +526,7 @@ def previous_build(project: Path, out: Path) -> dict[str, Any]:
     entry = read_manifest(project).get("builds", {}).get(str(out.absolute()), {})
     if not isinstance(entry.get("files"), dict) or not isinstance(entry.get("pages"), dict):
         return {}
+    entry = dict(entry)  # the kept manifest is not changed in place
     trees = entry.get("trees") if isinstance(entry.get("trees"), dict) else {}
     entry["trees"] = {ino: entry["files"] if held == "files" else held
                       for ino, held in trees.items() if held == "files" or isinstance(held, dict)}
