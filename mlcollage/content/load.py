@@ -723,13 +723,15 @@ def memo_entries(site: Site) -> dict[str, tuple[object, object]]:
     reading the build state's memo. Their key matches no file's stat: a touched folder is read
     again."""
     entries: dict[str, tuple[object, object]] = {}
+    folders: dict[str, str] = {}  # `str(paper.folder)`, without a Path made per paper
     for digest in site.digests:
-        entries[f"{digest.source.parent}#month"] = (HELD, digest)
+        entries[f"{os.path.dirname(digest.source)}#month"] = (HELD, digest)
         for paper in digest.papers:
-            entries[str(paper.folder)] = (HELD, paper)
+            folder = folders[paper.slug] = os.path.dirname(paper.source)
+            entries[folder] = (HELD, paper)
     for translated in site.translations:
         for digest, other in zip(site.digests, translated.digests, strict=True):
             for paper, text in zip(digest.papers, other.papers, strict=True):
-                entries[f"{paper.folder}#{translated.lang}"] = (
+                entries[f"{folders[paper.slug]}#{translated.lang}"] = (
                     HELD, _Translated(paper.digest, text))
     return entries

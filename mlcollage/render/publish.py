@@ -177,9 +177,10 @@ def _update(
     link to it: an unchanged file keeps its inode from build to build."""
     base, live_base = str(target), str(live)
     made: set[str] = set()
+    prefix = base + os.sep  # a site-relative path joins as a string: 65,000 files at N=10000
     for rel, h in hashes.items():
-        dst = os.path.join(base, rel)
-        if known.get(rel) == h and os.path.exists(dst):  # plain strings: 6000+ files
+        dst = prefix + rel
+        if known.get(rel) == h and os.path.exists(dst):
             continue
         folder = os.path.dirname(dst)
         if folder not in made:
