@@ -99,6 +99,23 @@ def test_a_prose_edit_loads_from_the_snapshot_not_the_load_memo(frozen: Path) ->
     same_as_cold(frozen)
 
 
+def test_a_prose_edit_takes_its_dates_and_plurals_from_the_snapshot(frozen: Path,
+                                                                   monkeypatch) -> None:
+    from mlcollage import i18n
+
+    build(frozen)
+    append(frozen / ALPHA / "index.md", "A first edit.")
+    assert QUICK in build(frozen).err  # its pages' CLDR texts join the snapshot
+    i18n._CLDR.clear()  # as in a new process
+    made: list[str] = []
+    cldr = i18n._cldr
+    monkeypatch.setattr(i18n, "_cldr", lambda key, make: cldr(key, lambda: made.append(key) or make()))
+    append(frozen / ALPHA / "index.md", "A second edit.")
+    assert QUICK in build(frozen).err
+    assert made == []  # Babel was not asked: no import, no CLDR data read
+    same_as_cold(frozen)
+
+
 @pytest.mark.parametrize("change", ["template", "site-yaml", "added-file", "experiment",
                                     "new-tag", "title"])
 def test_what_is_not_a_prose_edit_builds_in_full(frozen: Path, change: str) -> None:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlcollage import i18n
 from mlcollage.files import MARKER, atomic_write
 from mlcollage.options import Options
 from mlcollage.state import manifest, memo
@@ -122,7 +123,7 @@ class BuildState:
         if snapshot is not None:  # before the record that names it: never behind it
             token = fp
             data = {"token": token, "out": str(opts.out_dir.absolute()), "code": code_key(),
-                    "snapshot": snapshot}
+                    "snapshot": snapshot, "cldr": (_babel(), i18n.answers())}
             # no fsync (every prose edit writes it): what a crash leaves of it, empty or older,
             # fails to unpickle or names another token, and the next build is a full one
             atomic_write(self.folder / SNAPSHOT,
@@ -144,4 +145,12 @@ class BuildState:
         if (data.get("token") != token or data.get("out") != str(opts.out_dir.absolute())
                 or data.get("code") != code_key()):
             return None
+        babel, texts = data.get("cldr") or ("", {})
+        if babel == _babel():  # the dates and plurals its pages show, as this Babel writes them
+            i18n.remember(texts)
         return data["snapshot"]
+
+
+def _babel() -> str:
+    """Babel's version, without importing it (the CLDR texts a snapshot keeps are its)."""
+    return memo.installed("babel")["babel"]
