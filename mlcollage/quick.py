@@ -15,7 +15,7 @@ serve keeps the last build in memory and knows the changed paths from its watche
 `mlcollage build` reads the last build's snapshot and the Markdown and slide memos from
 `.mlcollage/`, and the no-op check's stat of every listed input names the changed files
 (`Listed.changed`); the folders no changed file is in are loaded from the snapshot, and the
-snapshot is saved again after the edit (the next edit starts from it).
+edited months are saved beside it after the edit (the next edit starts from both).
 """
 
 from __future__ import annotations
@@ -130,6 +130,8 @@ class Quick:
     pages: dict[str, str]
     snapshot: tuple[Site, Any, Any]
     rendered: int
+    months: set[str] = dataclasses.field(default_factory=set)
+    """The months the edit changed."""
 
 
 def quick_pages(opts: Options, state: Any, changes: Mapping[str, str],
@@ -174,7 +176,7 @@ def quick_pages(opts: Options, state: Any, changes: Mapping[str, str],
         return None
     changed = {rel: data for rel, data in files.items() if hashes[rel] != last["files"][rel]}
     return Quick(changed, {**last["files"], **hashes}, {**last["pages"], **pages.keys},
-                 (site, outcomes, slides), len(files))
+                 (site, outcomes, slides), len(files), months)
 
 
 def quick_rebuild(opts: Options, state: Any, changes: Mapping[str, str],
@@ -234,7 +236,7 @@ def quick_build(opts: Options, listed: Any) -> bool:
     trees = publish(quick.files, {}, opts.out_dir, quick.hashes, state.last.get("trees"),
                     opts.state_dir)
     state.commit(opts, quick.hashes, quick.pages, trees, figures_changed=False,
-                 snapshot=quick.snapshot, partial=True)
+                 snapshot=quick.snapshot, partial=True, edited=quick.months)
     if opts.verbosity >= 0:
         print(f"mlcollage: published {len(quick.hashes)} files to {opts.out_dir} (a prose "
               f"edit: {quick.rendered} pages rendered, {len(quick.files)} changed)",

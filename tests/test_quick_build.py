@@ -116,6 +116,27 @@ def test_a_prose_edit_takes_its_dates_and_plurals_from_the_snapshot(frozen: Path
     same_as_cold(frozen)
 
 
+def test_prose_edits_save_their_months_beside_the_full_builds_snapshot(frozen: Path) -> None:
+    import pickle
+
+    build(frozen)
+    state = frozen / ".mlcollage"
+    full = (state / "snapshot.pickle").stat()
+    for i, rel in enumerate([ALPHA, GAMMA, ALPHA]):
+        append(frozen / rel / "index.md", f"Saved edit {i}.")
+        assert QUICK in build(frozen).err
+        same_as_cold(frozen, f"cold{i}")
+    assert (state / "snapshot.pickle").stat().st_mtime_ns == full.st_mtime_ns  # not rewritten
+    edits = pickle.loads((state / "snapshot-edits.pickle").read_bytes())
+    assert sorted(edits["months"]["en"]) == ["2019-12", "2020-01"]  # both months, each once
+    edit(frozen / "templates/_footer.html", "</footer>", "<p>edited</p></footer>")
+    assert QUICK not in build(frozen).err
+    assert not (state / "snapshot-edits.pickle").exists()  # the new snapshot holds them
+    append(frozen / GAMMA / "index.md", "After the full build.")
+    assert QUICK in build(frozen).err
+    same_as_cold(frozen, "cold-after")
+
+
 @pytest.mark.parametrize("change", ["template", "site-yaml", "added-file", "experiment",
                                     "new-tag", "title"])
 def test_what_is_not_a_prose_edit_builds_in_full(frozen: Path, change: str) -> None:

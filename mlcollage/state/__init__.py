@@ -8,8 +8,10 @@ store (`mlcollage.run.store`).
       load-memo.pickle      validated Papers, by their files' stat        (content.load)
       markdown-memo.pickle  HTML by the Markdown text's hash              (render.markdown)
       slide-memo.pickle     slide and digest-PDF keys, by stat or inputs  (draw.step)
-      snapshot.pickle       the last build's site, outcomes and slides: a prose edit
+      snapshot.pickle       the last full build's site, outcomes and slides: a prose edit
                             re-renders from it (mlcollage.quick)
+      snapshot-edits.pickle the months prose edits changed since, with the outcomes and slides
+                            (a prose edit writes this, not the whole snapshot)
       jinja/                compiled templates                            (render.pages)
       code-key.json         `code_key` with the stat of the modules it hashed (state.memo)
       versions.json         libraries' versions, while no `sys.path` folder moved (state.memo)
@@ -28,7 +30,11 @@ It is saved only by `commit`, after a build succeeded: a failed build leaves it 
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import os
 import pickle
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +46,7 @@ from mlcollage.state import manifest, memo
 from mlcollage.state.memo import Memo, code_key
 
 SNAPSHOT = "snapshot.pickle"
+EDITS = "snapshot-edits.pickle"
 MEMOS = {"loaded": "load-memo.pickle", "markdown": "markdown-memo.pickle",
          "slide_keys": "slide-memo.pickle"}
 
@@ -70,6 +77,9 @@ class BuildState:
     snapshot: Any = None
     """serve: (site, outcomes, slides) of the last successful build, for the quick rebuild of a
     prose edit (`mlcollage.quick`); None until one succeeded."""
+    _base: tuple[str, dict[str, dict[str, Any]]] | None = None
+    """After `read_snapshot`: the full build's snapshot token, and the digests the prose edits
+    since changed (language -> month -> digest)."""
 
     @classmethod
     def open(cls, opts: Options, settings: dict[str, Any],
@@ -101,11 +111,14 @@ class BuildState:
 
     def commit(self, opts: Options, hashes: dict[str, str], pages: dict[str, str],
                trees: dict[str, dict[str, str]], figures_changed: bool,
-               snapshot: Any = None, partial: bool = False) -> None:
+               snapshot: Any = None, partial: bool = False,
+               edited: Collection[str] | None = None) -> None:
         """Save the memos, then record the build: only ever after it succeeded.
         ``snapshot``: (site, outcomes, slides) of this build, saved for the prose edits after
         it (None: the last snapshot stays the one recorded); ``partial`` (a prose edit,
-        `mlcollage.quick`): the memos keep what it did not look at."""
+        `mlcollage.quick`): the memos keep what it did not look at; ``edited``: the months
+        it changed (their digests are saved beside the snapshot it started from, which is
+        not written again)."""
         if self.in_memory:  # the next rebuild starts from this one, in memory
             for name in MEMOS:
                 getattr(self, name).roll()
@@ -123,10 +136,17 @@ class BuildState:
         if snapshot is not None:  # before the record that names it: never behind it
             token = fp
             data = {"token": token, "out": str(opts.out_dir.absolute()), "code": code_key(),
-                    "snapshot": snapshot, "cldr": (_babel(), i18n.answers())}
-            # no fsync (every prose edit writes it): what a crash leaves of it, empty or older,
-            # fails to unpickle or names another token, and the next build is a full one
-            atomic_write(self.folder / SNAPSHOT,
+                    "cldr": (_babel(), i18n.answers())}
+            if partial and edited is not None and self._base is not None:
+                # a prose edit: only the months edited since the full build's snapshot
+                name, data = EDITS, {**data, **_edits(snapshot, self._base, edited)}
+            else:
+                name, data = SNAPSHOT, {**data, "snapshot": snapshot}
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.folder / EDITS)  # edits of the snapshot this one replaces
+            # no fsync: what a crash leaves of it, empty or older, fails to unpickle or names
+            # another token, and the next build is a full one
+            atomic_write(self.folder / name,
                          pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
         manifest.record(opts.project, opts.out_dir, fp, hashes, pages, trees, token)
 
@@ -137,18 +157,62 @@ class BuildState:
         token = self.last.get("snapshot")
         if self.folder is None or not token:
             return None
+        base = self._read(opts, SNAPSHOT)
+        if base is None:
+            return None
+        if base["token"] == token:
+            snapshot, self._base = base["snapshot"], (token, {})
+        else:  # prose edits since: their months over the full build's snapshot
+            edits = self._read(opts, EDITS)
+            if edits is None or edits["token"] != token or edits.get("base") != base["token"]:
+                return None
+            snapshot, self._base = _apply(base["snapshot"], edits), (base["token"],
+                                                                      edits["months"])
+        return snapshot
+
+    def _read(self, opts: Options, name: str) -> dict[str, Any] | None:
+        """A snapshot file made by this code (`code_key`: another version's classes, or another
+        page key, are not this one's) for this output folder, else None; its CLDR texts are
+        remembered (`i18n.remember`) when this Babel wrote them."""
         try:
-            with open(self.folder / SNAPSHOT, "rb") as fh:
+            with open(self.folder / name, "rb") as fh:  # type: ignore[operator]
                 data = pickle.load(fh)
         except Exception:  # noqa: BLE001 - unreadable (any cause): a full build instead
             return None
-        if (data.get("token") != token or data.get("out") != str(opts.out_dir.absolute())
-                or data.get("code") != code_key()):
+        if (not isinstance(data, dict) or data.get("out") != str(opts.out_dir.absolute())
+                or data.get("code") != code_key() or "token" not in data):
             return None
         babel, texts = data.get("cldr") or ("", {})
         if babel == _babel():  # the dates and plurals its pages show, as this Babel writes them
             i18n.remember(texts)
-        return data["snapshot"]
+        return data
+
+
+def _edits(snapshot: Any, base: tuple[str, dict], edited: Collection[str]) -> dict[str, Any]:
+    """What `EDITS` keeps of a prose edit's ``snapshot``: the digests of every month edited
+    since the full build's snapshot (``base``: its token, and the months earlier edits kept),
+    per language, with the outcomes and slides (a few entries a paper)."""
+    token, kept = base
+    site, outcomes, slides = snapshot
+    months = {lang: dict(digests) for lang, digests in kept.items()}
+    for lang_site in site.languages():
+        for digest in lang_site.digests:
+            if digest.month in edited:
+                months.setdefault(lang_site.lang, {})[digest.month] = digest
+    return {"base": token, "months": months, "outcomes": outcomes, "slides": slides}
+
+
+def _apply(snapshot: Any, edits: dict[str, Any]) -> Any:
+    """The full build's ``snapshot`` with the months prose edits changed since (`_edits`)."""
+    site = snapshot[0]
+
+    def edited(lang_site: Any) -> Any:
+        months = edits["months"].get(lang_site.lang, {})
+        return dataclasses.replace(lang_site, digests=tuple(
+            months.get(d.month, d) for d in lang_site.digests))
+
+    site = dataclasses.replace(edited(site), translations=tuple(map(edited, site.translations)))
+    return site, edits["outcomes"], edits["slides"]
 
 
 def _babel() -> str:
