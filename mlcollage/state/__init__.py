@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlcollage import i18n
 from mlcollage.files import MARKER, atomic_write
 from mlcollage.options import Options
 from mlcollage.state import manifest, memo
@@ -134,6 +133,8 @@ class BuildState:
             fp = manifest.fingerprint(opts.project, self.source_fp, opts.quick)
         token = self.last.get("snapshot") if partial else None
         if snapshot is not None:  # before the record that names it: never behind it
+            from mlcollage import i18n  # not at the top: the no-op check imports this module
+
             token = fp
             data = {"token": token, "out": str(opts.out_dir.absolute()), "code": code_key(),
                     "cldr": (_babel(), i18n.answers())}
@@ -182,6 +183,8 @@ class BuildState:
         if (not isinstance(data, dict) or data.get("out") != str(opts.out_dir.absolute())
                 or data.get("code") != code_key() or "token" not in data):
             return None
+        from mlcollage import i18n
+
         babel, texts = data.get("cldr") or ("", {})
         if babel == _babel():  # the dates and plurals its pages show, as this Babel writes them
             i18n.remember(texts)
