@@ -225,10 +225,11 @@ def quick_build(opts: Options, listed: Any) -> bool:
     if any(o.status not in ("cached", "ran") or o.stale for o in snapshot[1].values()):
         return False  # a failed or missing run: a full build runs it again
     state.snapshot, state.changed = snapshot, frozenset()
-    # the untouched folders as the last build loaded them: the build state's load memo (the
-    # size of the archive) is neither read nor rewritten; the full build after this one finds
-    # the edited papers' entries stale by their stat and reads those again
-    state.loaded = Memo.holding(memo_entries(snapshot[0]))
+    if str(snapshot[0].root) == str(opts.src):  # its paths are this build's (`-C` alike)
+        # the untouched folders as the last build loaded them: the build state's load memo
+        # (the size of the archive) is neither read nor rewritten; the full build after this
+        # one finds the edited papers' entries stale by their stat and reads those again
+        state.loaded = Memo.holding(memo_entries(snapshot[0]))
     root = opts.project.absolute()
     quick = quick_pages(opts, state, {str(root / rel): "modified" for rel in listed.changed})
     if quick is None:

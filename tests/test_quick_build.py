@@ -137,6 +137,23 @@ def test_prose_edits_save_their_months_beside_the_full_builds_snapshot(frozen: P
     same_as_cold(frozen, "cold-after")
 
 
+def test_prose_edits_built_with_the_project_named_two_ways_equal_cold_builds(
+        frozen: Path, monkeypatch) -> None:
+    from helpers import run_cli
+
+    build(frozen)  # `-C /abs/project`: the snapshot's paths are absolute
+    monkeypatch.chdir(frozen)
+    last = str(frozen)
+    for i, project in enumerate([".", ".", str(frozen), str(frozen), "."]):
+        append(frozen / ALPHA / "index.md", f"Named edit {i}.")
+        result = run_cli("build", "-C", project)
+        assert result.code == 0, result.err
+        if project == last:  # (after a change of name the slide memo's names are the other's)
+            assert QUICK in result.err, result.err
+        last = project
+        same_as_cold(frozen, f"cold{i}")
+
+
 @pytest.mark.parametrize("change", ["template", "site-yaml", "added-file", "experiment",
                                     "new-tag", "title"])
 def test_what_is_not_a_prose_edit_builds_in_full(frozen: Path, change: str) -> None:
