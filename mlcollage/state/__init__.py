@@ -152,9 +152,8 @@ class BuildState:
         manifest.record(opts.project, opts.out_dir, fp, hashes, pages, trees, token)
 
     def read_snapshot(self, opts: Options) -> Any:
-        """The snapshot the last build into this output folder recorded, made by this code
-        (`code_key`: another version's classes, or another page key, are not this one's), else
-        None."""
+        """The snapshot the last build into this output folder recorded (the full build's, with
+        the prose edits since over it), made by this code (`_read`), else None."""
         token = self.last.get("snapshot")
         if self.folder is None or not token:
             return None

@@ -39,7 +39,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mlcollage.files import MARKER, atomic_write
+from mlcollage.files import MARKER, atomic_write, content_hash
 from mlcollage.options import packaged_theme
 from mlcollage.state.memo import path_mtimes
 
@@ -182,8 +182,9 @@ def _stat_serial(project: Path, paths: list[str]) -> array:
 
 
 def _content_hash(path: Path) -> str:
+    """`files.content_hash` of the file's bytes ('' when it cannot be read)."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return content_hash(path.read_bytes())
     except OSError:
         return ""
 
